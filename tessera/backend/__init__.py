@@ -1,0 +1,1 @@
+"""Array backends: NumPy on CPU, CuPy on NVIDIA GPUs (see `xp.py`)."""

@@ -1,0 +1,1 @@
+"""The core of the tensor platform: tensors, variables, the op registry, autodiff."""

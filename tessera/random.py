@@ -1,0 +1,10 @@
+"""`ts.random`: TensorFlow's `tf.random` namespace (the ops themselves live in `tessera/ops/`)."""
+from . import _api as __api
+
+globals().update(__api.collect("random"))
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise __api.missing("random", name)
