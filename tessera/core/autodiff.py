@@ -63,6 +63,7 @@ class GradientTape:
         self._keep = []          # keeps watched objects alive so their ids stay unique
         self._variables = {}     # id -> watched variable, in order of first access
         self._cuts = {}          # id of watched input -> reason its path was cut
+        self._alias = {}         # id of a variable's value snapshot -> id of the variable
         self._used = False
 
     # -- recording -------------------------------------------------------
@@ -134,6 +135,7 @@ class GradientTape:
         self._keep = []
         self._variables = {}
         self._cuts = {}
+        self._alias = {}
         self._used = False
 
     def watched_variables(self):

@@ -149,8 +149,22 @@ def record(prim, inputs, outputs, attrs):
         if not prim.differentiable or prim._grad is None or not any(_is_diff(o) for o in outs):
             tape._note_cut(inputs, prim, outs)
             continue
-        ins = tuple(x.value_snapshot() if x._is_variable else x for x in inputs)
-        tape._records.append((prim, ins, tuple(id(x) for x in inputs), outputs, attrs))
+        ids = []
+        ins = []
+        alias = tape._alias
+        for x in inputs:
+            if x._is_variable:
+                snap = x.value_snapshot()
+                sid = id(snap)
+                if sid not in alias:
+                    alias[sid] = id(x)
+                    watched.add(sid)
+                ins.append(snap)
+                ids.append(id(x))
+            else:
+                ins.append(x)
+                ids.append(alias.get(id(x), id(x)))
+        tape._records.append((prim, tuple(ins), tuple(ids), outputs, attrs))
         for o in outs:
             if _is_diff(o):
                 watched.add(id(o))

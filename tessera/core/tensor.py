@@ -189,18 +189,22 @@ def _shape_str(shape):
 
 def _np_repr(arr):
     if isinstance(arr, np.generic) or getattr(arr, "ndim", 1) == 0:
-        arr = np.asarray(arr)
-        s = repr(arr.item()) if arr.dtype.kind in "fiub" else repr(arr)
-        if arr.dtype.kind == "f":
-            s = np.format_float_positional(arr.item(), trim="-") if np.isfinite(arr.item()) else repr(arr.item())
-            if "." not in s and "e" not in s and np.isfinite(arr.item()):
-                s += "."
-        return s
+        return _scalar_str(arr)
     return repr(arr)
 
 
+def _scalar_str(arr):
+    v = np.asarray(arr).reshape(())[()]
+    if isinstance(v, (np.floating, np.integer, np.bool_)):
+        return str(v)
+    return repr(v)
+
+
 def _np_str(arr):
-    return np.array2string(np.asarray(arr), separator=" ")
+    arr = np.asarray(arr)
+    if arr.ndim == 0:
+        return _scalar_str(arr)
+    return np.array2string(arr, separator=" ")
 
 
 class _Ref:

@@ -47,7 +47,7 @@ class Variable(Tensor):
     """
 
     __slots__ = ("_trainable", "_name", "_shape_spec", "_constraint", "synchronization",
-                 "aggregation", "_opt_slots")
+                 "aggregation", "_opt_slots", "_snap")
     _is_variable = True
 
     def __init__(self, initial_value=None, trainable=None, validate_shape=True,
@@ -87,6 +87,7 @@ class Variable(Tensor):
         self.synchronization = synchronization
         self.aggregation = aggregation
         self._opt_slots = None
+        self._snap = None
 
     # -- identity ---------------------------------------------------------
     @property
@@ -130,8 +131,15 @@ class Variable(Tensor):
     read_value = value
 
     def value_snapshot(self):
-        """The current value without recording (the tape's view of this variable)."""
-        return _wrap(self._a)
+        """The current value as a Tensor, without recording: the tape's view of this variable.
+
+        The same Tensor is returned until the variable's array changes, so every tape
+        sees one identity for one value (needed for higher-order gradients).
+        """
+        s = self._snap
+        if s is None or s._a is not self._a:
+            s = self._snap = _wrap(self._a)
+        return s
 
     def numpy(self):
         return _xp.to_numpy(self._a)
