@@ -1,0 +1,1 @@
+"""Tessera's benchmarks: the reference workloads of ../shared/bench/workloads.md beside peers."""
