@@ -3,7 +3,8 @@
 Run: `python -m benchmarks.eager_overhead` (add `--json FILE` to save the figures).
 Follows ../shared/bench/workloads.md, W5: median of 5 repeats of a Python loop
 (10,000 iterations for the add, 2,000 for the gradient) after 10 warm-up calls.
-PyTorch and TensorFlow are measured when installed, in the same run.
+PyTorch and TensorFlow are measured when installed (in this interpreter or one given
+with `--peer-python`), in the same run; each framework runs in a fresh interpreter.
 """
 import argparse
 import json
@@ -110,7 +111,7 @@ def bench_tensorflow():
     return out
 
 
-def import_time(module, repeats=5):
+def import_time(module, repeats=5, python=None):
     """Median wall time of `import module` in a fresh interpreter (seconds)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     code = ("import time, sys; t = time.perf_counter(); import {m}; "
@@ -119,31 +120,63 @@ def import_time(module, repeats=5):
                TF_CPP_MIN_LOG_LEVEL="3")
     vals = []
     for _ in range(repeats):
-        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+        r = subprocess.run([python or sys.executable, "-c", code], capture_output=True,
+                           text=True, env=env)
         if r.returncode != 0:
             return None
         vals.append(float(r.stdout.strip().splitlines()[-1]))
     return statistics.median(vals)
 
 
-def _installed(name):
-    import importlib.util
-    return importlib.util.find_spec(name) is not None
+BENCHES = {"numpy": bench_numpy, "tessera": bench_tessera, "torch": bench_torch,
+           "tensorflow": bench_tensorflow}
+
+
+def _interpreter_for(module, candidates):
+    """The first interpreter among `candidates` that can import `module`, or None."""
+    for py in candidates:
+        r = subprocess.run([py, "-c", f"import {module}"], capture_output=True,
+                           env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+        if r.returncode == 0:
+            return py
+    return None
+
+
+def _run_worker(py, name):
+    """Runs one framework's measurements in a fresh interpreter and returns its dict."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               TF_CPP_MIN_LOG_LEVEL="3")
+    r = subprocess.run([py, "-m", "benchmarks.eager_overhead", "--worker", name],
+                       capture_output=True, text=True, env=env, cwd=root)
+    if r.returncode != 0:
+        print(f"[{name}] failed:\n{r.stderr[-2000:]}", file=sys.stderr)
+        return None
+    return json.loads(r.stdout.strip().splitlines()[-1])
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--json", help="write the results to this file")
+    p.add_argument("--peer-python", action="append", default=[],
+                   help="another interpreter (e.g. a virtual environment with torch or "
+                        "tensorflow) to measure peers in; may be repeated")
+    p.add_argument("--worker", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    results = {"numpy": bench_numpy(), "tessera": bench_tessera()}
-    if _installed("torch"):
-        results["torch"] = bench_torch()
-    if _installed("tensorflow"):
-        results["tensorflow"] = bench_tensorflow()
-    imports = {"numpy": import_time("numpy"), "tessera": import_time("tessera")}
-    for peer in ("torch", "tensorflow"):
-        if _installed(peer):
-            imports[peer] = import_time(peer, repeats=3)
+    if args.worker:
+        print(json.dumps(BENCHES[args.worker]()))
+        return 0
+    candidates = [sys.executable] + args.peer_python
+    results, imports = {}, {}
+    for name in ("numpy", "tessera", "torch", "tensorflow"):
+        py = sys.executable if name in ("numpy", "tessera") else _interpreter_for(name, candidates)
+        if py is None:
+            continue
+        res = _run_worker(py, name)
+        if res is not None:
+            results[name] = res
+            imports[name] = import_time(name, repeats=5 if name in ("numpy", "tessera") else 3,
+                                        python=py)
     rows = sorted({k for r in results.values() for k in r}, key=lambda k: (k.startswith("tape"), k))
     fws = list(results)
     print("W5 eager overhead, microseconds per call (median of 5)")
@@ -154,14 +187,15 @@ def main(argv=None):
     base = results["numpy"]["a + b"]
     t = results["tessera"]
     print(f"\nTessera overhead over NumPy for a + b: {t['a + b'] - base:.2f} us per op")
+    step = "tape step d(x*x)/dx, Variable"
     for peer in ("torch", "tensorflow"):
         if peer in results:
-            print(f"Tessera / {peer}: a + b {t['a + b'] / results[peer]['a + b']:.2f}x time, "
-                  f"tape step {t['tape step d(x*x)/dx, Variable'] / results[peer]['tape step d(x*x)/dx, Variable']:.2f}x time")
+            print(f"Tessera / {peer} time: a + b {t['a + b'] / results[peer]['a + b']:.2f}x, "
+                  f"tape step {t[step] / results[peer][step]:.2f}x")
     print("\nimport time, seconds (median, fresh interpreter)")
     for k, v in imports.items():
         print(f"  {k:12s} {v:.3f}" if v is not None else f"  {k:12s} failed")
-    if imports["tessera"] is not None and imports["numpy"] is not None:
+    if imports.get("tessera") is not None and imports.get("numpy") is not None:
         print(f"  tessera adds {imports['tessera'] - imports['numpy']:.3f} s to numpy's import")
     if args.json:
         with open(args.json, "w") as f:

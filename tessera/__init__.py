@@ -11,6 +11,7 @@ Heavy submodules (keras, data, distribute, ...) load on first use, so
 `import tessera` stays fast and prints nothing.
 """
 import importlib as _importlib
+import warnings as _warnings
 
 from ._version import __version__
 from .backend.dtypes import (DType, as_dtype, bfloat16, bool_ as bool, complex64, complex128,
@@ -30,7 +31,12 @@ globals().update(_api.collect("ts"))
 
 from . import math, linalg, nn, random, bitwise, dtypes, config, debugging  # noqa: E402
 from .core.function import function  # noqa: E402
-from .debugging import print  # noqa: E402
+from .debugging import (print, Assert, assert_equal, assert_greater, assert_less,  # noqa: E402
+                        assert_rank)
+
+# NaN and Inf are values, as in TensorFlow: NumPy's RuntimeWarnings raised inside
+# Tessera's own kernels are silenced (only those; user code keeps its warnings).
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"tessera\.ops\.")
 
 newaxis = None
 __all__ = [n for n in dir() if not n.startswith("_")]

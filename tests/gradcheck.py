@@ -95,3 +95,12 @@ def check_second_order(f, *arrays, eps=1e-5, rtol=1e-3, atol=1e-5):
         return [g for g in gs if g is not None]
 
     check_grad(first_grad, *arrays, eps=eps, rtol=rtol, atol=atol)
+
+
+def grad_of(f, x):
+    """The tape's gradient of `f(x)` with respect to the NumPy array `x`, as NumPy."""
+    x = ts.constant(x)
+    with ts.GradientTape() as tape:
+        tape.watch(x)
+        y = f(x)
+    return tape.gradient(y, x).numpy()

@@ -8,7 +8,7 @@ from ..core.primitive import TAPES, Primitive, binary, coerce_pair, record
 from ..core.tensor import Tensor, _wrap, convert_to_tensor, to_array
 
 __all__ = ["unary", "binary", "Primitive", "Tensor", "_wrap", "convert_to_tensor", "to_array",
-           "t", "xp_of", "check_float", "norm_axis", "TAPES", "record", "coerce_pair"]
+           "t", "xp_of", "check_float", "check_int", "norm_axis", "TAPES", "record", "coerce_pair"]
 
 _new = object.__new__
 FLOAT = "fcV"       # float, complex, bfloat16
@@ -37,6 +37,17 @@ def check_float(opname, x, kinds=FLOAT):
             None, opname,
             f"{opname} expects a floating-point tensor, got {x.dtype.name} "
             f"(shape {tuple(x._a.shape)}). Cast it first: ts.cast(x, ts.float32).")
+
+
+def check_int(opname, x, what="indices"):
+    """Converts `x` to a Tensor and raises a helpful error unless it has an integer dtype."""
+    x = t(x)
+    if x._a.dtype.kind not in "iu":
+        raise _errors.InvalidArgumentError(
+            None, opname,
+            f"{opname}: {what} must be int32 or int64, got {x.dtype.name}; cast them with "
+            f"ts.cast({what}, ts.int32).")
+    return x
 
 
 def unary(name, fn, grad=None, kinds=None, differentiable=True):

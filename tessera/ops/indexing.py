@@ -13,7 +13,7 @@ import numpy as np
 from ..backend import xp as _xp
 from ..core import errors as _errors
 from ..core.tensor import overload
-from ._common import Primitive, Tensor, _wrap, t, xp_of
+from ._common import Primitive, Tensor, _wrap, check_int, t, xp_of
 from .array import _err, _ints, _strided, reshape
 
 _pyslice = builtins.slice
@@ -63,11 +63,7 @@ def _check_range(op, ia, n, what="indices"):
 
 
 def _int_indices(op, indices):
-    ind = t(indices)
-    if ind._a.dtype.kind not in "iu":
-        raise _err(op, f"{op}: indices must be int32 or int64, got {ind.dtype.name}; cast them "
-                   "with ts.cast(indices, ts.int32).")
-    return ind
+    return check_int(op, indices, "indices")
 
 
 # ---------------------------------------------------------------------------

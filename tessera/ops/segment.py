@@ -15,7 +15,7 @@ from ..core import errors as _errors
 from . import array as _arr
 from . import creation as _cr
 from . import math as _m
-from ._common import Primitive, Tensor, _wrap, t, xp_of
+from ._common import Primitive, Tensor, _wrap, check_int, t, xp_of
 
 _INT_TO_FLOAT = {1: np.float32, 2: np.float32, 4: np.float64, 8: np.float64}
 
@@ -185,11 +185,7 @@ def _check_data(data, opname, kinds=_NUMERIC):
 
 
 def _check_ids(ids, opname):
-    s = t(ids)
-    if s._a.dtype.kind not in "iu":
-        raise _err(opname, f"{opname}: segment_ids must be int32 or int64, got {s.dtype.name}. "
-                           "Cast them: ts.cast(segment_ids, ts.int32).")
-    return s
+    return check_int(opname, ids, "segment_ids")
 
 
 def _sorted_args(data, segment_ids, opname):

@@ -5,15 +5,7 @@ from hypothesis import given, settings, strategies as st
 
 import tessera as ts
 from tessera.core.errors import InvalidArgumentError
-from tests.gradcheck import check_grad, check_second_order
-
-
-def grad_of(f, x):
-    x = ts.constant(x)
-    with ts.GradientTape() as tape:
-        tape.watch(x)
-        y = f(x)
-    return tape.gradient(y, x).numpy()
+from tests.gradcheck import check_grad, check_second_order, grad_of
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from hypothesis import given, settings, strategies as st
 
 import tessera as ts
 from tessera.core.errors import InvalidArgumentError
-from tests.gradcheck import check_grad, check_second_order
+from tests.gradcheck import check_grad, check_second_order, grad_of
 
 m = ts.math
 
@@ -27,14 +27,6 @@ def ref_segment(data, ids, n, fn, fill):
 
 REF = {"sum": (np.sum, 0), "mean": (np.mean, 0), "max": (np.max, 0), "min": (np.min, 0),
        "prod": (np.prod, 1)}
-
-
-def grad_of(f, x):
-    x = ts.constant(x)
-    with ts.GradientTape() as tape:
-        tape.watch(x)
-        y = f(x)
-    return tape.gradient(y, x).numpy()
 
 
 # ---------------------------------------------------------------------------
