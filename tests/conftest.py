@@ -14,3 +14,11 @@ MNIST_DIR = os.path.join(ROOT, "..", "shared", "data", "mnist")
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+try:  # hypothesis runs the same examples every time, so CI is reproducible
+    from hypothesis import settings
+
+    settings.register_profile("tessera", derandomize=True, deadline=None)
+    settings.load_profile("tessera")
+except ImportError:
+    pass

@@ -196,8 +196,13 @@ def _shape_and_key(draw):
 def test_getitem_basic_matches_numpy(case):
     shape, key = case
     a = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape)
+    try:
+        want = a[key]
+    except IndexError:  # an Ellipsis moved an int onto a shorter axis: both must refuse
+        with pytest.raises(IndexError, match="out of bounds"):
+            ts.constant(a)[key]
+        return
     got = ts.constant(a)[key]
-    want = a[key]
     assert tuple(got.shape) == want.shape
     np.testing.assert_array_equal(got.numpy(), want)
     # the gradient scatters back: ones where an element was selected
