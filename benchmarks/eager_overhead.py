@@ -118,6 +118,8 @@ def import_time(module, repeats=5, python=None):
             "sys.stdout.write(str(time.perf_counter() - t))").format(m=module)
     env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""),
                TF_CPP_MIN_LOG_LEVEL="3")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # measure as installed: with .pyc files
+    subprocess.run([python or sys.executable, "-c", f"import {module}"], capture_output=True, env=env)
     vals = []
     for _ in range(repeats):
         r = subprocess.run([python or sys.executable, "-c", code], capture_output=True,
