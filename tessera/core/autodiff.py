@@ -216,7 +216,12 @@ class GradientTape:
                     g = grads.get(id(outs))
                     if g is None:
                         continue
-                    in_grads = prim._grad(g, outs, *ins, **attrs)
+                    if prim.grad_needs:
+                        watched = self._watched
+                        in_grads = prim._grad(g, outs, *ins,
+                                              _needs=tuple(i in watched for i in ids), **attrs)
+                    else:
+                        in_grads = prim._grad(g, outs, *ins, **attrs)
                 if len(ids) == 1 and not isinstance(in_grads, (tuple, list)):
                     in_grads = (in_grads,)
                 for xid, gi, x in zip(ids, in_grads, ins):

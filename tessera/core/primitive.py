@@ -47,7 +47,7 @@ class Primitive:
             the tape notes them as the reason a gradient is None.
     """
 
-    __slots__ = ("name", "n_out", "differentiable", "_fwd", "_grad", "_shape")
+    __slots__ = ("name", "n_out", "differentiable", "_fwd", "_grad", "_shape", "grad_needs")
 
     def __init__(self, name, n_out=1, differentiable=True, register=True):
         self.name = name
@@ -56,6 +56,9 @@ class Primitive:
         self._fwd = None
         self._grad = None
         self._shape = None
+        # When True, the gradient is called with `_needs=(bool, ...)`: which inputs
+        # need a gradient, so that it can skip the others (e.g. dX of a first layer).
+        self.grad_needs = False
         if register:
             if name in REGISTRY:
                 raise ValueError(f"Primitive {name!r} is registered twice.")

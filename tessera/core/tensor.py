@@ -38,7 +38,7 @@ class Tensor:
            [16., 23.]], dtype=float32)
     """
 
-    __slots__ = ("_a", "_keras_mask", "__weakref__")
+    __slots__ = ("_a", "_keras_mask", "_keras_logits", "__weakref__")
     _is_variable = False
     __array_priority__ = 100  # NumPy defers `ndarray + Tensor` to Tensor.__radd__
 
@@ -91,7 +91,7 @@ class Tensor:
         if not isinstance(a, (_ndarray, np.generic)):
             a = _xp.to_numpy(a)
         if dtype is not None and a.dtype != dtype:
-            return a.astype(dtype)
+            return np.asarray(a.astype(dtype))
         if copy:
             return np.array(a, copy=True)
         return np.asarray(a)
@@ -345,7 +345,7 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     if isinstance(value, Tensor):  # a Variable: read its value
         if dtype is not None and value._a.dtype != _dt.np_dtype(dtype):
             raise _dtype_mismatch(_dt.as_dtype(dtype), value.dtype)
-        return value.value()
+        return value.read_value()
     if dtype is None and dtype_hint is not None and not isinstance(value, (_ndarray, np.generic)):
         try:
             return _wrap(to_array(value, dtype_hint))

@@ -128,7 +128,11 @@ class Variable(Tensor):
             return _READ(self)
         return _wrap(self._a)
 
-    read_value = value
+    def read_value(self):
+        """Returns the current value as a Tensor (recorded as a read when a tape is active)."""
+        if _prim.TAPES:
+            return _READ(self)
+        return _wrap(self._a)
 
     def value_snapshot(self):
         """The current value as a Tensor, without recording: the tape's view of this variable.
@@ -176,7 +180,8 @@ class Variable(Tensor):
         if tuple(a.shape) != tuple(self._a.shape) and a.size != 1:
             raise ValueError(f"assign_add: shape {tuple(a.shape)} does not match variable "
                              f"{self.name!r} of shape {tuple(self._a.shape)}.")
-        self._a = self._a + a
+        new = self._a + a
+        self._a = new if new.ndim else _xp.of(new).asarray(new)
         return self if read_value else None
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
@@ -185,7 +190,8 @@ class Variable(Tensor):
         if tuple(a.shape) != tuple(self._a.shape) and a.size != 1:
             raise ValueError(f"assign_sub: shape {tuple(a.shape)} does not match variable "
                              f"{self.name!r} of shape {tuple(self._a.shape)}.")
-        self._a = self._a - a
+        new = self._a - a
+        self._a = new if new.ndim else _xp.of(new).asarray(new)
         return self if read_value else None
 
     def scatter_nd_update(self, indices, updates, name=None):

@@ -140,7 +140,7 @@ def cast(x, dtype, name=None):
     x = t(x)
     npd = _dt.np_dtype(dtype)
     if x._a.dtype == npd:
-        return x if not x._is_variable else x.value()
+        return x if not x._is_variable else x.read_value()
     return _cast(x, dtype=npd)
 
 

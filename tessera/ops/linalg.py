@@ -71,20 +71,27 @@ def _matmul_fwd(a, b, transpose_a=False, transpose_b=False):
     return xp_of(a).matmul(a, b)
 
 
-def _matmul_grad(g, out, a, b, transpose_a=False, transpose_b=False):
+def _matmul_grad(g, out, a, b, transpose_a=False, transpose_b=False, _needs=(True, True)):
+    need_a, need_b = _needs
     if not transpose_a and not transpose_b:
-        return matmul(g, b, transpose_b=True), matmul(a, g, transpose_a=True)
-    if transpose_a and not transpose_b:
-        return matmul(b, g, transpose_b=True), matmul(a, g)
-    if not transpose_a and transpose_b:
-        return matmul(g, b), matmul(g, a, transpose_a=True)
-    return (matmul(b, g, transpose_a=True, transpose_b=True),
-            matmul(g, a, transpose_a=True, transpose_b=True))
+        ga = matmul(g, b, transpose_b=True) if need_a else None
+        gb = matmul(a, g, transpose_a=True) if need_b else None
+    elif transpose_a and not transpose_b:
+        ga = matmul(b, g, transpose_b=True) if need_a else None
+        gb = matmul(a, g) if need_b else None
+    elif not transpose_a and transpose_b:
+        ga = matmul(g, b) if need_a else None
+        gb = matmul(g, a, transpose_a=True) if need_b else None
+    else:
+        ga = matmul(b, g, transpose_a=True, transpose_b=True) if need_a else None
+        gb = matmul(g, a, transpose_a=True, transpose_b=True) if need_b else None
+    return ga, gb
 
 
 _matmul = Primitive("MatMul")
 _matmul._fwd = _matmul_fwd
 _matmul._grad = _matmul_grad
+_matmul.grad_needs = True
 
 
 def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,

@@ -1,0 +1,304 @@
+"""The Adam family: `Adam`, `AdamW`, `Adamax`, `Nadam` (Keras 3's update rules).
+
+Each update is a few in-place ufunc calls on the variable's array and its slots,
+with one preallocated scratch buffer per variable.
+"""
+import math
+
+import numpy as np
+
+from ..saving.object_registration import keras_export
+from .base_optimizer import Optimizer, _doc
+
+__all__ = ["Adam", "AdamW", "Adamax", "Nadam"]
+
+
+@keras_export("keras.optimizers")
+@_doc
+class Adam(Optimizer):
+    """Optimizer that implements the Adam algorithm (Kingma & Ba, 2014).
+
+    With `t = iterations + 1` and `alpha = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)`:
+
+        m += (g - m) * (1 - beta_1)
+        v += (g**2 - v) * (1 - beta_2)
+        v_hat = max(v_hat, v) if amsgrad else v
+        variable -= alpha * m / (sqrt(v_hat) + epsilon)
+
+    Args:
+        learning_rate: a float, a `LearningRateSchedule`, or a callable with no
+            arguments. Defaults to `0.001`.
+        beta_1: the decay rate of the 1st moment estimates. Defaults to `0.9`.
+        beta_2: the decay rate of the 2nd moment estimates. Defaults to `0.999`.
+        epsilon: a small constant for numerical stability (the "epsilon hat" of the
+            paper). Defaults to `1e-7`.
+        amsgrad: whether to apply the AMSGrad variant. Defaults to `False`.
+        {{base_optimizer_keyword_args}}
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 amsgrad=False, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name="adam", **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, weight_decay=weight_decay,
+                         clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm, use_ema=use_ema,
+                         ema_momentum=ema_momentum,
+                         ema_overwrite_frequency=ema_overwrite_frequency,
+                         loss_scale_factor=loss_scale_factor,
+                         gradient_accumulation_steps=gradient_accumulation_steps, **kwargs)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.amsgrad = amsgrad
+
+    def build(self, var_list):
+        """Creates the `momentum` and `velocity` slots (and `velocity_hat` with amsgrad)."""
+        if self.built:
+            return
+        super().build(var_list)
+        self._momentums, self._velocities = self.add_optimizer_variables(
+            var_list, ["momentum", "velocity"])
+        if self.amsgrad:
+            self._velocity_hats = self.add_optimizer_variables(var_list, "velocity_hat")
+
+    update_step = Optimizer._array_update_step
+
+    def _prepare_step(self, lr):
+        t = self._iters() + 1
+        b1, b2 = float(self.beta_1), float(self.beta_2)
+        alpha = lr * math.sqrt(1.0 - b2 ** t) / (1.0 - b1 ** t)
+        self._step_c = (alpha, 1.0 - b1, 1.0 - b2, float(self.epsilon))
+
+    def _update_arrays(self, i, g, w, lr):
+        alpha, c1, c2, eps = self._step_c
+        m = self._momentums[i]._a
+        v = self._velocities[i]._a
+        t = self._scratch[i]
+        np.subtract(g, m, out=t)
+        t *= c1
+        m += t
+        np.multiply(g, g, out=t)
+        t -= v
+        t *= c2
+        v += t
+        if self.amsgrad:
+            vh = self._velocity_hats[i]._a
+            np.maximum(vh, v, out=vh)
+            v = vh
+        np.sqrt(v, out=t)
+        t += eps
+        np.divide(m, t, out=t)
+        t *= alpha
+        w -= t
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
+                       "amsgrad": self.amsgrad})
+        return config
+
+
+@keras_export("keras.optimizers")
+@_doc
+class AdamW(Adam):
+    """Optimizer that implements Adam with decoupled weight decay (Loshchilov & Hutter).
+
+    Each step first decays the weights, `variable -= variable * weight_decay * lr`,
+    then applies the Adam update.
+
+    Args:
+        learning_rate: a float, a `LearningRateSchedule`, or a callable. Defaults to `0.001`.
+        weight_decay: the weight decay rate. Defaults to `0.004`.
+        beta_1: defaults to `0.9`.
+        beta_2: defaults to `0.999`.
+        epsilon: defaults to `1e-7`.
+        amsgrad: whether to apply AMSGrad. Defaults to `False`.
+        {{base_optimizer_keyword_args}}
+    """
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-7, amsgrad=False, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name="adamw", **kwargs):
+        super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2,
+                         epsilon=epsilon, amsgrad=amsgrad, name=name,
+                         weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm, use_ema=use_ema,
+                         ema_momentum=ema_momentum,
+                         ema_overwrite_frequency=ema_overwrite_frequency,
+                         loss_scale_factor=loss_scale_factor,
+                         gradient_accumulation_steps=gradient_accumulation_steps, **kwargs)
+        if self.weight_decay is None:
+            raise ValueError("AdamW: argument `weight_decay` must be a float. Received: "
+                             "weight_decay=None")
+
+
+@keras_export("keras.optimizers")
+@_doc
+class Adamax(Optimizer):
+    """Optimizer that implements the Adamax algorithm (Adam with the infinity norm).
+
+    With `t = iterations + 1`:
+
+        m += (g - m) * (1 - beta_1)
+        u = max(beta_2 * u, |g|)
+        variable -= lr * m / ((1 - beta_1**t) * (u + epsilon))
+
+    Args:
+        learning_rate: a float, a `LearningRateSchedule`, or a callable. Defaults to `0.001`.
+        beta_1: the decay rate of the 1st moment estimates. Defaults to `0.9`.
+        beta_2: the decay rate of the exponentially weighted infinity norm. Defaults to `0.999`.
+        epsilon: a small constant for numerical stability. Defaults to `1e-7`.
+        {{base_optimizer_keyword_args}}
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
+                 loss_scale_factor=None, gradient_accumulation_steps=None, name="adamax",
+                 **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, weight_decay=weight_decay,
+                         clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm, use_ema=use_ema,
+                         ema_momentum=ema_momentum,
+                         ema_overwrite_frequency=ema_overwrite_frequency,
+                         loss_scale_factor=loss_scale_factor,
+                         gradient_accumulation_steps=gradient_accumulation_steps, **kwargs)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+
+    def build(self, var_list):
+        """Creates the `momentum` and `norm` slots."""
+        if self.built:
+            return
+        super().build(var_list)
+        self._m, self._u = self.add_optimizer_variables(var_list, ["momentum", "norm"])
+
+    update_step = Optimizer._array_update_step
+
+    def _prepare_step(self, lr):
+        t = self._iters() + 1
+        b1 = float(self.beta_1)
+        self._step_c = (lr / (1.0 - b1 ** t), 1.0 - b1, float(self.beta_2), float(self.epsilon))
+
+    def _update_arrays(self, i, g, w, lr):
+        k, c1, b2, eps = self._step_c
+        m = self._m[i]._a
+        u = self._u[i]._a
+        t = self._scratch[i]
+        np.subtract(g, m, out=t)
+        t *= c1
+        m += t
+        u *= b2
+        np.abs(g, out=t)
+        np.maximum(u, t, out=u)
+        np.add(u, eps, out=t)
+        np.divide(m, t, out=t)
+        t *= k
+        w -= t
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon})
+        return config
+
+
+@keras_export("keras.optimizers")
+@_doc
+class Nadam(Optimizer):
+    """Optimizer that implements the Nadam algorithm (Adam with Nesterov momentum, Dozat 2015).
+
+    With `t = iterations + 1`, `u_t = beta_1 * (1 - 0.5 * 0.96**t)`,
+    `u_{t+1} = beta_1 * (1 - 0.5 * 0.96**(t+1))` and `P_t = u_1 * ... * u_t`:
+
+        m += (g - m) * (1 - beta_1)
+        v += (g**2 - v) * (1 - beta_2)
+        m_hat = u_{t+1} * m / (1 - P_t * u_{t+1}) + (1 - u_t) * g / (1 - P_t)
+        v_hat = v / (1 - beta_2**t)
+        variable -= lr * m_hat / (sqrt(v_hat) + epsilon)
+
+    Args:
+        learning_rate: a float, a `LearningRateSchedule`, or a callable. Defaults to `0.001`.
+        beta_1: the decay rate of the 1st moment estimates. Defaults to `0.9`.
+        beta_2: the decay rate of the 2nd moment estimates. Defaults to `0.999`.
+        epsilon: a small constant for numerical stability. Defaults to `1e-7`.
+        {{base_optimizer_keyword_args}}
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
+                 loss_scale_factor=None, gradient_accumulation_steps=None, name="nadam",
+                 **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, weight_decay=weight_decay,
+                         clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm, use_ema=use_ema,
+                         ema_momentum=ema_momentum,
+                         ema_overwrite_frequency=ema_overwrite_frequency,
+                         loss_scale_factor=loss_scale_factor,
+                         gradient_accumulation_steps=gradient_accumulation_steps, **kwargs)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+
+    def build(self, var_list):
+        """Creates the `momentum` and `velocity` slots and the `u_product` scalar."""
+        if self.built:
+            return
+        dtype = var_list[0].dtype.name if var_list else None
+        super().build(var_list)
+        self._momentums, self._velocities = self.add_optimizer_variables(
+            var_list, ["momentum", "velocity"])
+        self._u_product = self.add_variable((), initializer="ones", dtype=dtype,
+                                            name="u_product")
+        self._scratch2 = self._new_scratch()
+
+    def _backend_update_step(self, grads, trainable_variables, learning_rate):
+        t = self._iters() + 1
+        up = self._u_product._a
+        up *= float(self.beta_1) * (1.0 - 0.5 * 0.96 ** t)
+        super()._backend_update_step(grads, trainable_variables, learning_rate)
+
+    update_step = Optimizer._array_update_step
+
+    def _prepare_step(self, lr):
+        t = self._iters() + 1
+        b1, b2 = float(self.beta_1), float(self.beta_2)
+        u_t = b1 * (1.0 - 0.5 * 0.96 ** t)
+        u_t1 = b1 * (1.0 - 0.5 * 0.96 ** (t + 1))
+        up = float(self._u_product._a)
+        up1 = up * u_t1
+        self._step_c = (u_t1 / (1.0 - up1), (1.0 - u_t) / (1.0 - up),
+                        1.0 / (1.0 - b2 ** t), 1.0 - b1, 1.0 - b2, float(self.epsilon), lr)
+
+    def _update_arrays(self, i, g, w, lr):
+        cm, cg, cv, c1, c2, eps, lr = self._step_c
+        m = self._momentums[i]._a
+        v = self._velocities[i]._a
+        t = self._scratch[i]
+        t2 = self._scratch2[i]
+        np.subtract(g, m, out=t)
+        t *= c1
+        m += t
+        np.multiply(g, g, out=t)
+        t -= v
+        t *= c2
+        v += t
+        np.multiply(v, cv, out=t)
+        np.sqrt(t, out=t)
+        t += eps
+        np.multiply(m, cm * lr, out=t2)
+        t2 /= t
+        w -= t2
+        np.multiply(g, cg * lr, out=t2)
+        t2 /= t
+        w -= t2
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon})
+        return config
