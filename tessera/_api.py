@@ -6,7 +6,7 @@ the names it contributes to each namespace. Namespace modules call `collect`.
 import importlib
 
 OP_MODULES = ("creation", "math", "unary", "reduce", "array", "indexing", "linalg", "nn",
-              "random", "clip", "segment")
+              "random", "clip", "segment", "fused")
 
 
 class MissingSymbol(AttributeError):

@@ -41,10 +41,7 @@ def __getattr__(name):
     if name in _ATTRS:
         modname, attr = _ATTRS[name]
         mod = __getattr__(modname)
-        try:
-            obj = getattr(mod, attr)
-        except AttributeError:
-            raise _tsapi.missing("keras", name) from None
+        obj = getattr(mod, attr)
         globals()[name] = obj
         return obj
     if name.startswith("__"):

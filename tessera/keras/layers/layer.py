@@ -23,6 +23,12 @@ from .input_spec import InputSpec, assert_input_compatibility
 __all__ = ["Layer", "unique_name", "reset_uids"]
 
 _UIDS = collections.defaultdict(int)
+# Bumped whenever a layer, variable or container is assigned to a layer attribute, a
+# layer is created or a weight added: caches of the layer tree compare against it.
+_VERSION = [0]
+_TRACKED_TYPES = (list, tuple, dict)
+_ANY_LOSS = [False]
+_ANY_REG = [False]
 _ctx = threading.local()
 _MISSING = object()
 _SKIP_ATTRS = frozenset(("_inbound_nodes", "_outbound_nodes", "_auto_config", "input_spec",
@@ -149,6 +155,7 @@ class Layer(Operation):
             self._input_shape_arg = (batch_size,) + tuple(input_shape)
         else:
             self._input_shape_arg = None
+        _VERSION[0] += 1
         Operation.__init__(self, name=name or unique_name(_snake(type(self).__name__)))
         if not isinstance(self.name, str) or "/" in self.name:
             raise ValueError(f"Layer name {self.name!r} must be a string without '/'.")
@@ -217,12 +224,27 @@ class Layer(Operation):
         v._constraint = constraints.get(constraint)
         v.overwrite_with_gradient = overwrite_with_gradient
         self._own_weights.append(v)
+        _VERSION[0] += 1
         reg = regularizers.get(regularizer)
         if reg is not None:
+            _ANY_REG[0] = True
             self._regularized.append((v, reg))
         return v
 
+    def __setattr__(self, name, value):
+        if isinstance(value, (Operation, _TSVariable) + _TRACKED_TYPES):
+            _VERSION[0] += 1
+        object.__setattr__(self, name, value)
+
     def _own_variables(self):
+        cache = self.__dict__.get("_own_vars_cache")
+        if cache is not None and cache[0] == _VERSION[0]:
+            return cache[1]
+        out = self._scan_own_variables()
+        self.__dict__["_own_vars_cache"] = (_VERSION[0], out)
+        return out
+
+    def _scan_own_variables(self):
         out = list(self._own_weights)
         seen = {id(v) for v in out}
         for k, val in self.__dict__.items():
@@ -240,6 +262,16 @@ class Layer(Operation):
         return out
 
     def _flatten_layers(self, include_self=True, recursive=True):
+        if include_self and recursive:
+            cache = self.__dict__.get("_flat_cache")
+            if cache is not None and cache[0] == _VERSION[0]:
+                return cache[1]
+            out = self._scan_layers(True, True)
+            self.__dict__["_flat_cache"] = (_VERSION[0], out)
+            return out
+        return self._scan_layers(include_self, recursive)
+
+    def _scan_layers(self, include_self, recursive):
         out = [self] if include_self else []
         seen = {id(self)}
         stack = list(reversed(self._sublayers()))
@@ -338,12 +370,15 @@ class Layer(Operation):
     # -- losses --------------------------------------------------------------
     def add_loss(self, loss):
         """Adds a scalar loss tensor (e.g. a regularization term) to `layer.losses`."""
+        _ANY_LOSS[0] = True
         self._losses.append(loss)
 
     @property
     def losses(self):
         """Losses added during the last call plus the weight regularization losses."""
         out = []
+        if not _ANY_LOSS[0] and not _ANY_REG[0]:
+            return out
         for layer in self._flatten_layers():
             out.extend(layer._losses)
             for v, reg in layer._regularized:
@@ -351,8 +386,11 @@ class Layer(Operation):
         return out
 
     def _clear_losses(self):
+        if not _ANY_LOSS[0]:
+            return
         for layer in self._flatten_layers():
-            layer._losses = []
+            if layer._losses:
+                layer._losses = []
 
     # -- building ------------------------------------------------------------
     def build(self, input_shape):

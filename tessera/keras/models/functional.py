@@ -92,11 +92,16 @@ class Functional(Model):
             if id(op) not in seen:
                 seen.add(id(op))
                 ops.append(op)
-        for n in nodes:
-            if id(n.operation) not in seen:
-                seen.add(id(n.operation))
-                ops.append(n.operation)
-        self._operations = ops
+        depth, op_depth, order = {}, {}, {}
+        for n in nodes:  # nodes are in execution order: parents come first
+            d = 1 + max((depth.get(id(p), 0) for p in n.parent_nodes), default=0)
+            depth[id(n)] = d
+            key = id(n.operation)
+            op_depth[key] = max(op_depth.get(key, 0), d)
+            order.setdefault(key, (len(order), n.operation))
+        rest = [op for _, op in sorted(order.values(), key=lambda p: p[0]) if id(op) not in seen]
+        rest.sort(key=lambda op: (op_depth[id(op)], order[id(op)][0]))
+        self._operations = ops + rest
         self.built = True
 
     # -- structure -----------------------------------------------------------

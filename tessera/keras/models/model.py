@@ -102,6 +102,14 @@ class Model(Trainer, Layer):
         return Layer.get_config(self) if type(self).__init__ is not Model.__init__ else \
             {"name": self.name, "trainable": self.trainable}
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuilds a model: a functional config (with `input_layers`) gives a Functional."""
+        if isinstance(config, dict) and "input_layers" in config and "output_layers" in config:
+            from .functional_config import functional_from_config
+            return functional_from_config(cls, config, custom_objects)
+        return super().from_config(config)
+
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
         from .. import saving
         return saving.save_model(self, filepath, overwrite=overwrite, **kwargs)

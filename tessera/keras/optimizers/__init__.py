@@ -11,14 +11,15 @@ from . import schedules
 from .adam import Adam, Adamax, AdamW, Nadam
 from .adaptive import Adadelta, Adafactor, Adagrad, Ftrl, RMSprop
 from .base_optimizer import Optimizer
+from .loss_scale_optimizer import LossScaleOptimizer
 from .sgd import SGD, Lion
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "Nadam", "RMSprop", "Adagrad",
-           "Adadelta", "Ftrl", "Adafactor", "Lion", "schedules", "get", "serialize",
+           "Adadelta", "Ftrl", "Adafactor", "Lion", "LossScaleOptimizer", "schedules", "get", "serialize",
            "deserialize"]
 
 ALL_OBJECTS = (Optimizer, Adam, SGD, RMSprop, Adadelta, AdamW, Adagrad, Adamax, Adafactor,
-               Nadam, Ftrl, Lion)
+               Nadam, Ftrl, Lion, LossScaleOptimizer)
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
 
 
@@ -56,7 +57,7 @@ def get(identifier):
             if reg.get_registered_object(identifier) is None:
                 raise ValueError(
                     f"Could not interpret optimizer identifier: {identifier!r}. Known "
-                    f"optimizers: {sorted(k for k in ALL_OBJECTS_DICT if k != 'optimizer')}; "
+                    f"optimizers: {sorted(k for k in ALL_OBJECTS_DICT if k not in ('optimizer', 'lossscaleoptimizer'))}; "
                     "or pass an Optimizer instance.")
         obj = deserialize({"class_name": identifier, "config": {}})
     else:

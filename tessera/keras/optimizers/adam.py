@@ -8,7 +8,8 @@ import math
 import numpy as np
 
 from ..saving.object_registration import keras_export
-from .base_optimizer import Optimizer, _doc
+from ._common import fill_doc as _doc
+from .base_optimizer import Optimizer
 
 __all__ = ["Adam", "AdamW", "Adamax", "Nadam"]
 

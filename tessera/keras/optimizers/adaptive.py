@@ -4,7 +4,8 @@ import math
 import numpy as np
 
 from ..saving.object_registration import keras_export
-from .base_optimizer import Optimizer, _doc, _sqsum
+from ._common import fill_doc as _doc, sqsum as _sqsum
+from .base_optimizer import Optimizer
 
 __all__ = ["RMSprop", "Adagrad", "Adadelta", "Ftrl", "Adafactor"]
 

@@ -2,7 +2,8 @@
 import numpy as np
 
 from ..saving.object_registration import keras_export
-from .base_optimizer import Optimizer, _doc
+from ._common import fill_doc as _doc
+from .base_optimizer import Optimizer
 
 __all__ = ["SGD", "Lion"]
 

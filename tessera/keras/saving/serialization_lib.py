@@ -93,7 +93,7 @@ def serialize_keras_object(obj):
     if build_config is not None:
         bc = build_config()
         if bc is not None:
-            out["build_config"] = serialize_keras_object(bc)
+            out["build_config"] = _inner(bc)
     compile_config = getattr(obj, "get_compile_config", None)
     if compile_config is not None:
         cc = compile_config()
