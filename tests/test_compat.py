@@ -123,9 +123,9 @@ import tessera
 tessera.__path__.append({str(tmp_path / 'extra')!r})
 import keras
 import tessera.keras
-assert keras is tessera.keras and (keras.MARK == "fake keras" or not {fake})
+assert keras is tessera.keras and (not {fake} or keras.MARK == "fake keras")
 from keras import layers
-assert layers is tessera.keras.layers and (layers.Dense == "fake Dense" or not {fake})
+assert layers is tessera.keras.layers and (not {fake} or layers.Dense == "fake Dense")
 from tensorflow import keras as k2
 from tensorflow.keras import layers as l2
 import tensorflow.keras.layers

@@ -192,7 +192,8 @@ def _bool_ok(fn):
 
 def _logaddexp(a, b):
     m = ts.maximum(a, b)
-    d = -ts.abs(a - b)
+    with np.errstate(invalid="ignore"):  # -inf - -inf: handled below
+        d = -ts.abs(a - b)
     d = ts.where(ts.math.is_nan(d), ts.zeros_like(d), d)
     return m + ts.math.log1p(ts.exp(d))
 

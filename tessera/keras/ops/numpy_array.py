@@ -164,8 +164,24 @@ def meshgrid(*x, indexing="xy"):
 
 
 # -- shapes -------------------------------------------------------------------------------------
+def _reshape_spec(x, newshape):
+    new = _shape(newshape)
+    known = [d for d in x.shape]
+    if -1 in new:
+        if None in known:
+            new = [None if d == -1 else d for d in new]
+        else:
+            rest = int(np.prod([d for d in new if d != -1]))
+            total = int(np.prod(known))
+            if rest == 0 or total % rest:
+                raise ValueError(f"keras.ops.reshape: cannot reshape shape {x.shape} into "
+                                 f"{tuple(newshape)}.")
+            new = [total // rest if d == -1 else d for d in new]
+    return KerasTensor(tuple(new), x.dtype)
+
+
 @_export
-@keras_op("numpy")
+@keras_op("numpy", spec=_reshape_spec)
 def reshape(x, newshape):
     """Gives `x` a new shape (one dimension may be -1)."""
     return ts.reshape(tensor(x), _shape(newshape))
