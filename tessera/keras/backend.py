@@ -105,6 +105,46 @@ class Variable(_TSVariable):
         return super().__eq__(other)
 
 
+def __getattr__(name):
+    if name == "KerasTensor":
+        from .models.symbolic import KerasTensor
+        return KerasTensor
+    if name == "DTypePolicy":
+        return DTypePolicy
+    if name.startswith("__"):
+        raise AttributeError(name)
+    from .. import _api
+    raise _api.missing("keras.backend", name)
+
+
+class DTypePolicy:
+    """A dtype policy (`keras.DTypePolicy`): Tessera computes and stores in one dtype."""
+
+    def __init__(self, name=None):
+        self.name = name or floatx()
+        if self.name.startswith("mixed_"):
+            raise NotImplementedError("tessera does not support mixed precision policies yet; "
+                                      "use a single dtype such as 'float32'.")
+
+    @property
+    def compute_dtype(self):
+        return self.name
+
+    @property
+    def variable_dtype(self):
+        return self.name
+
+    def get_config(self):
+        return {"name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f'<DTypePolicy "{self.name}">'
+
+
 def is_keras_tensor(x):
     """True for the symbolic tensors of the functional API."""
     return type(x).__name__ == "KerasTensor"

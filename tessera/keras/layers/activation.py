@@ -221,7 +221,7 @@ class Softmax(_Elementwise):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        self.axis = axis
+        self.axis = tuple(axis) if isinstance(axis, list) else axis
         self.built = True
 
     def call(self, inputs, mask=None):

@@ -314,7 +314,7 @@ class Dot(Merge):
             if not isinstance(axes[0], int) or not isinstance(axes[1], int):
                 raise ValueError(f"Invalid format for argument `axes`: list elements should be "
                                  f"integers. Received: axes={axes}")
-        self.axes = axes
+        self.axes = list(axes) if isinstance(axes, tuple) else axes
         self.normalize = normalize
         self.supports_masking = True
         self._reshape_required = False

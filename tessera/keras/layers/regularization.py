@@ -119,7 +119,7 @@ class AlphaDropout(_RandomLayer):
         super().__init__(seed=seed, **kwargs)
         _check_rate(rate)
         self.rate = rate
-        self.noise_shape = noise_shape
+        self.noise_shape = tuple(noise_shape) if noise_shape is not None else None
 
     def call(self, inputs, training=False):
         if not (training and self.rate > 0):

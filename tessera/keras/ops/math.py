@@ -34,7 +34,7 @@ def in_top_k(targets, predictions, k):
     return ts.convert_to_tensor(ok)
 
 
-def _segment(fn_sorted, fn_unsorted, data, segment_ids, num_segments, sorted):
+def _segment(fn, data, segment_ids, num_segments):
     data = tensor(data)
     ids = tensor(segment_ids)
     if ids._a.dtype.kind not in "iu":
@@ -42,19 +42,19 @@ def _segment(fn_sorted, fn_unsorted, data, segment_ids, num_segments, sorted):
     if num_segments is None:
         host = np.asarray(ids)
         num_segments = int(host.max()) + 1 if host.size else 0
-    return fn_unsorted(data, ids, int(num_segments))
+    return fn(data, ids, int(num_segments))
 
 
 @keras_op("math", tensors=("data", "segment_ids"))
 def segment_sum(data, segment_ids, num_segments=None, sorted=False):
     """Sums of the rows of `data` that share a segment id (empty segments give 0)."""
-    return _segment(None, ts.math.unsorted_segment_sum, data, segment_ids, num_segments, sorted)
+    return _segment(ts.math.unsorted_segment_sum, data, segment_ids, num_segments)
 
 
 @keras_op("math", tensors=("data", "segment_ids"))
 def segment_max(data, segment_ids, num_segments=None, sorted=False):
     """Maxima of the rows of `data` sharing a segment id (empty segments: the dtype's lowest)."""
-    return _segment(None, ts.math.unsorted_segment_max, data, segment_ids, num_segments, sorted)
+    return _segment(ts.math.unsorted_segment_max, data, segment_ids, num_segments)
 
 
 @keras_op("math")
@@ -63,32 +63,39 @@ def erf(x):
     return ts.math.erf(float_tensor(x))
 
 
+_ERFINV_SMALL = [2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+                 -0.00125372503, -0.00417768164, 0.246640727, 1.50140941]
+_ERFINV_BIG = [-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+               -0.0076224613, 0.00943887047, 1.00167406, 2.83297682]
+
+
+@np.errstate(all="ignore")
+def _erfinv_np(a):
+    """erfinv on float64 arrays: Giles' approximation, then two Newton steps on erf."""
+    w = -np.log((1.0 - a) * (1.0 + a))
+    small = w < 5.0
+    ws, wb = w - 2.5, np.sqrt(np.where(small, 5.0, w)) - 3.0
+    ps, pb = np.zeros_like(a), np.zeros_like(a)
+    for c in _ERFINV_SMALL:
+        ps = ps * ws + c
+    for c in _ERFINV_BIG:
+        pb = pb * wb + c
+    y = np.where(small, ps, pb) * a
+    for _ in range(2):
+        e = np.asarray(ts.math.erf(ts.constant(y)))
+        y = y - (e - a) / (2.0 / np.sqrt(np.pi) * np.exp(-y * y))
+    return np.where(a == 1.0, np.inf, np.where(a == -1.0, -np.inf, y))
+
+
 @keras_op("math")
 def erfinv(x):
-    """The inverse error function, elementwise (defined on (-1, 1))."""
+    """The inverse error function, elementwise (defined on [-1, 1])."""
     x = float_tensor(x)
 
     @ts.custom_gradient
     def _erfinv(v):
-        a = np.asarray(v).astype(np.float64)
-        w = -np.log((1.0 - a) * (1.0 + a))
-        small = w < 5.0
-        ws, wb = w - 2.5, np.sqrt(np.where(small, 5.0, w)) - 3.0
-        cs = [2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
-              -0.00125372503, -0.00417768164, 0.246640727, 1.50140941]
-        cb = [-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
-              -0.0076224613, 0.00943887047, 1.00167406, 2.83297682]
-        ps, pb = np.zeros_like(a), np.zeros_like(a)
-        for c in cs:
-            ps = ps * ws + c
-        for c in cb:
-            pb = pb * wb + c
-        y = np.where(small, ps, pb) * a
-        for _ in range(2):  # Newton steps on erf(y) = a
-            e = np.asarray(ts.math.erf(ts.constant(y)))
-            y = y - (e - a) / (2.0 / np.sqrt(np.pi) * np.exp(-y * y))
-        y = np.where(np.abs(a) == 1.0, np.sign(a) * np.inf, y)
-        out = ts.constant(y.astype(np.asarray(v).dtype))
+        host = np.asarray(v)
+        out = ts.constant(_erfinv_np(host.astype(np.float64)).astype(host.dtype))
 
         def grad(g):
             return g * ts.cast(np.sqrt(np.pi) / 2.0, out.dtype) * ts.exp(ts.square(out))

@@ -235,8 +235,3 @@ def normalize(x, axis=-1, order=2, epsilon=None):
     norm = ts.norm(x, ord=order, axis=axis, keepdims=True)
     return x / ts.maximum(norm, ts.cast(epsilon, x.dtype))
 
-
-MISSING = ("conv", "conv_transpose", "depthwise_conv", "separable_conv", "max_pool",
-           "average_pool", "adaptive_average_pool", "adaptive_max_pool", "dot_product_attention",
-           "ctc_loss", "ctc_decode", "batch_normalization", "psnr", "rms_normalization",
-           "layer_normalization", "polar", "sparsemax", "unfold", "fold")

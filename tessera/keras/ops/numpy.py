@@ -12,6 +12,7 @@ import numpy as np
 
 import tessera as ts
 
+from ...core.tensor import Tensor
 from .. import config as _config
 from .operation import alias, float_tensor, keras_op, promote, standardize_dtype, tensor
 
@@ -169,7 +170,10 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
 # -- binary elementwise -------------------------------------------------------------------------
 def _binary(name, fn, doc, to_float=False, out_bool=False):
     def op(x1, x2):
-        a, b = promote(x1, x2)
+        if type(x1) is Tensor and type(x2) is Tensor and x1._a.dtype == x2._a.dtype:
+            a, b = x1, x2  # the common case, kept cheap
+        else:
+            a, b = promote(x1, x2)
         if to_float and a._a.dtype.kind not in "fcV":
             a, b = ts.cast(a, _config.floatx()), ts.cast(b, _config.floatx())
         return fn(a, b)

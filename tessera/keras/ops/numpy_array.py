@@ -7,7 +7,6 @@ import tessera as ts
 
 from .. import config as _config
 from ..models.symbolic import KerasTensor
-from .numpy import _moveaxis
 from .operation import keras_op, promote, standardize_dtype, tensor
 
 __all__ = []

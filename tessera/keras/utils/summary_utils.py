@@ -65,9 +65,10 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
     print_fn(row(cols, "┃", "┃", "┃"))
     print_fn(rule("┡", "╇", "┩", "━"))
     for i, layer in enumerate(layers):
-        params = count_params(layer.weights) if layer.built else 0
+        built = getattr(layer, "built", True)
+        params = count_params(getattr(layer, "weights", [])) if built else 0
         vals = [f"{layer.name} ({type(layer).__name__})", _fmt_shape(layer) if model.built else "?",
-                f"{params:,}" if layer.built else "0 (unbuilt)"]
+                f"{params:,}" if built else "0 (unbuilt)"]
         if "Connected to" in cols:
             srcs = []
             for n in getattr(layer, "_inbound_nodes", [])[:1]:
