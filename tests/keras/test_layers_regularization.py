@@ -71,13 +71,16 @@ def test_alpha_dropout_noise_shape():
 
 def test_seeded_layers_are_reproducible_with_global_seed():
     x = np.ones((5, 5), "float32")
-    keras.utils.set_random_seed(123) if hasattr(keras.utils, "set_random_seed") else \
+    try:
         ts.random.set_seed(123)
-    a = L.GaussianNoise(0.5, seed=7)(x, training=True).numpy()
-    keras.utils.set_random_seed(123) if hasattr(keras.utils, "set_random_seed") else \
+        a = L.GaussianNoise(0.5, seed=7)(x, training=True).numpy()
+        a2 = L.GaussianNoise(0.5, seed=7)(x, training=True).numpy()
         ts.random.set_seed(123)
-    b = L.GaussianNoise(0.5, seed=7)(x, training=True).numpy()
+        b = L.GaussianNoise(0.5, seed=7)(x, training=True).numpy()
+    finally:
+        ts.random.set_seed(None)
     np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, a2)  # the sequence continues between calls
 
 
 def test_rate_errors():

@@ -154,6 +154,8 @@ def test_errors_users_meet():
         model.fit(x, onehot, verbose=0)
     with pytest.raises(ValueError, match="different numbers of samples"):
         model.fit(x, y[:10], verbose=0)
+    with pytest.raises(ValueError, match=r"one sample of shape \(8,\).*x\[None\]"):
+        model.predict(x[0])
 
 
 def test_verbose_progress_bar_output(capsys):

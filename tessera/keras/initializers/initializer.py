@@ -114,4 +114,4 @@ def _scalar(owner, what, value):
 
 def _to_tensor(arr, npd):
     """Wraps the NumPy result as a Tensor of dtype `npd` on the device in scope."""
-    return convert_to_tensor(np.ascontiguousarray(np.asarray(arr).astype(npd, copy=False)))
+    return convert_to_tensor(np.array(np.asarray(arr), dtype=npd, order="C"))

@@ -1,6 +1,4 @@
 """Activation layers: ReLU, LeakyReLU, PReLU, ELU, Softmax (as `keras.layers`)."""
-import numpy as np
-
 import tessera as ts
 from ..saving.object_registration import keras_export
 from .input_spec import InputSpec

@@ -10,7 +10,6 @@ import types
 import numpy as np
 
 import tessera as ts
-from ...core import errors as _errors
 from ..saving.object_registration import keras_export
 from .input_spec import InputSpec
 from .layer import Layer
@@ -368,6 +367,7 @@ class EinsumDense(Layer):
                                         constraint=self.bias_constraint)
         else:
             self.bias = None
+        self.input_spec = InputSpec(ndim=len(input_shape))
         self.built = True
 
     def call(self, inputs, training=None):
@@ -424,7 +424,7 @@ class Identity(Layer):
     def compute_output_shape(self, input_shape):
         return input_shape
 
-    def compute_output_spec(self, inputs):
+    def compute_output_spec(self, inputs, *args, **kwargs):
         from ...core import nest
         from ..models.symbolic import KerasTensor
         return nest.map_structure(lambda t: KerasTensor(t.shape, dtype=t.dtype), inputs)

@@ -135,7 +135,7 @@ class Embedding(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) + (self.output_dim,)
 
-    def compute_output_spec(self, inputs):
+    def compute_output_spec(self, inputs, *args, **kwargs):
         from ..models.symbolic import KerasTensor
         return KerasTensor(self.compute_output_shape(inputs.shape), dtype=self.compute_dtype)
 

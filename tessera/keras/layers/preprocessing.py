@@ -47,7 +47,7 @@ class Rescaling(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
-    def compute_output_spec(self, inputs):
+    def compute_output_spec(self, inputs, *args, **kwargs):
         from ..models.symbolic import KerasTensor
         return KerasTensor(inputs.shape, dtype=self.compute_dtype)
 
@@ -236,7 +236,7 @@ class Normalization(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
-    def compute_output_spec(self, inputs):
+    def compute_output_spec(self, inputs, *args, **kwargs):
         from ..models.symbolic import KerasTensor
         return KerasTensor(inputs.shape, dtype=self.compute_dtype)
 
@@ -311,7 +311,7 @@ class CategoryEncoding(Layer):
             return input_shape + (self.num_tokens,)
         return input_shape[:-1] + (self.num_tokens,)
 
-    def compute_output_spec(self, inputs, count_weights=None):
+    def compute_output_spec(self, inputs, count_weights=None, **kwargs):
         from ..models.symbolic import KerasTensor
         return KerasTensor(self.compute_output_shape(inputs.shape), dtype=self.compute_dtype)
 
@@ -357,8 +357,7 @@ class CategoryEncoding(Layer):
 
     def get_config(self):
         base = super().get_config()
-        base.update({"num_tokens": self.num_tokens, "output_mode": self.output_mode,
-                     "sparse": self.sparse})
+        base.update({"num_tokens": self.num_tokens, "output_mode": self.output_mode})
         return base
 
 

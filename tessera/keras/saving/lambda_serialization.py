@@ -18,5 +18,11 @@ def deserialize_function(config, globs=None):
     code = marshal.loads(base64.b64decode(config["code"]))
     closure = config.get("closure")
     cells = tuple(types.CellType(c) for c in closure) if closure else None
-    return types.FunctionType(code, globs or {"__builtins__": __builtins__}, code.co_name,
+    if globs is None:
+        import numpy as np
+        import tessera
+        from tessera import keras
+        globs = {"__builtins__": __builtins__, "np": np, "numpy": np, "ts": tessera,
+                 "tf": tessera, "tessera": tessera, "keras": keras, "ops": keras.ops}
+    return types.FunctionType(code, globs, code.co_name,
                               tuple(config["defaults"]) if config.get("defaults") else None, cells)

@@ -207,7 +207,7 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, module
         return cls(inner) if inner is not None else cls()
     inner = _decode_plain(inner)
     from_config = getattr(cls, "from_config", None)
-    with reg.CustomObjectScope(custom_objects or {}):
+    with reg.CustomObjectScope(custom_objects or {}), SafeModeScope(safe_mode if not safe_mode else None):
         if from_config is not None:
             try:
                 obj = from_config(inner, custom_objects=custom_objects) \

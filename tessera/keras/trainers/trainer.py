@@ -116,6 +116,29 @@ class Trainer:
             raise RuntimeError(f"You must call `compile()` before using the model for {what}: "
                                "e.g. model.compile(optimizer='adam', loss='mse').")
 
+    def _check_input_ranks(self, x):
+        """Catches a sample given without its batch axis before it is cut into batches."""
+        try:
+            specs = self.inputs
+        except AttributeError:
+            return
+        if not specs or isinstance(x, dict) or not da._is_array_like(x) or x is None:
+            return
+        arrays = list(x) if isinstance(x, (list, tuple)) and len(specs) > 1 else [x]
+        if len(arrays) != len(specs):
+            return
+        for spec, a in zip(specs, arrays):
+            shape = getattr(a, "shape", None)
+            if shape is None:
+                continue
+            if len(shape) == len(spec.shape) - 1 and tuple(shape) == tuple(
+                    d for d in spec.shape[1:]) or (len(shape) == len(spec.shape) - 1 and all(
+                    s is None or s == d for s, d in zip(spec.shape[1:], shape))):
+                raise ValueError(
+                    f'Model "{self.name}" expects inputs of shape {spec.shape} (batch axis '
+                    f"first), but received one sample of shape {tuple(shape)}. Add the batch "
+                    "axis: x[None] (or np.expand_dims(x, 0)).")
+
     # -- metrics -------------------------------------------------------------
     @property
     def metrics(self):
@@ -256,6 +279,7 @@ class Trainer:
                                  "validation_data instead.")
             (x, y, sample_weight), validation_data = da.train_validation_split(
                 (x, y, sample_weight), validation_split)
+        self._check_input_ranks(x)
         adapter = da.get_adapter(x, y, sample_weight, batch_size, steps_per_epoch, shuffle,
                                  class_weight)
         verbose = _verbose(verbose, adapter)
@@ -305,6 +329,7 @@ class Trainer:
             or a dict when `return_dict=True`.
         """
         self._require_compiled("evaluation")
+        self._check_input_ranks(x)
         adapter = da.get_adapter(x, y, sample_weight, batch_size, steps, False)
         verbose = _verbose(verbose)
         cbs = _callbacks if _callbacks is not None else self._callbacks(
@@ -332,6 +357,7 @@ class Trainer:
         tape; with `verbose="auto"`, the progress bar is shown only when there is
         more than one batch.
         """
+        self._check_input_ranks(x)
         adapter = da.get_adapter(x, None, None, batch_size, steps, False)
         if verbose == "auto":
             verbose = 1 if (adapter.num_batches or 2) > 1 else 0
