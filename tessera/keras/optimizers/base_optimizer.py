@@ -27,6 +27,9 @@ from ._common import lr_float as _lr_float, sqsum as _sqsum, var_label as _var_l
 __all__ = ["Optimizer"]
 
 
+_FLUSH_EVERY = 50
+
+
 @keras_export("keras.optimizers")
 class Optimizer:
     """Abstract optimizer base class (Keras 3's `keras.optimizers.Optimizer`).
@@ -504,9 +507,26 @@ class Optimizer:
             upd = self._update_arrays
             for g, v in zip(grads, trainable_variables):
                 upd(ind[id(v)], g, v._a, lr)
+            if self._iters() % _FLUSH_EVERY == _FLUSH_EVERY - 1:
+                self._flush_tiny_slots()
         else:
             for g, v in zip(grads, trainable_variables):
                 self.update_step(_wrap(g) if not isinstance(g, Tensor) else g, v, learning_rate)
+
+    def _flush_tiny_slots(self):
+        """Sets slot values below 1e-30 to zero.
+
+        A moment whose gradient stays zero decays geometrically until it is a
+        denormal float, and arithmetic on denormals is many times slower on CPUs
+        (frameworks that flush denormals to zero never see this). Values this small
+        change no update (they are divided by sqrt(v) + epsilon), so zeroing them
+        every few dozen steps keeps the update fast without changing results.
+        """
+        for v in self.variables:
+            a = v._a
+            if a.ndim and a.dtype.kind == "f":
+                xp = _xp.of(a)
+                xp.copyto(a, 0, where=xp.abs(a) < 1e-30)
 
     def _array_update_step(self, gradient, variable, learning_rate):
         """Updates `variable` in place from `gradient` with this optimizer's rule (one
