@@ -738,3 +738,28 @@ def test_loss_scale_optimizer_dynamic_scaling():
     assert back.get_config() == opt.get_config()
     with pytest.raises(ValueError, match="does not support `clipnorm`"):
         optimizers.LossScaleOptimizer(optimizers.SGD(), clipnorm=1.0)
+
+
+def test_large_variables_split_between_threads_match_the_closed_form():
+    """Variables above the split size are updated in two halves by two threads."""
+    import tessera as ts
+    from tessera import keras as K
+    from tessera.keras.optimizers import base_optimizer as bo
+    n = bo._SPLIT_MIN * 2 + 37
+    rng = np.random.default_rng(0)
+    w0 = rng.normal(size=n).astype("float32")
+    grads = [rng.normal(size=n).astype("float32") for _ in range(3)]
+    for opt, ref in ((K.optimizers.Adam(0.01), "adam"), (K.optimizers.SGD(0.1, momentum=0.9), "sgd")):
+        v = ts.Variable(w0.copy())
+        w, m, s = w0.astype(np.float64), np.zeros(n), np.zeros(n)
+        for t, g in enumerate(grads, 1):
+            opt.apply([ts.constant(g)], [v])
+            if ref == "adam":
+                m = 0.9 * m + 0.1 * g
+                s = 0.999 * s + 0.001 * g * g
+                alpha = 0.01 * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t)
+                w = w - alpha * m / (np.sqrt(s) + 1e-7)
+            else:
+                m = 0.9 * m - 0.1 * g
+                w = w + m
+        np.testing.assert_allclose(v.numpy(), w, rtol=1e-4, atol=1e-6)

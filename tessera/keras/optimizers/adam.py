@@ -72,11 +72,15 @@ class Adam(Optimizer):
         alpha = lr * math.sqrt(1.0 - b2 ** t) / (1.0 - b1 ** t)
         self._step_c = (alpha, 1.0 - b1, 1.0 - b2, float(self.epsilon))
 
-    def _update_arrays(self, i, g, w, lr):
+    _sliceable = True
+
+    def _update_arrays(self, i, g, w, lr, sl=None):
         alpha, c1, c2, eps = self._step_c
         m = self._momentums[i]._a
         v = self._velocities[i]._a
         t = self._scratch[i]
+        if sl is not None:  # one part of a large variable (see Optimizer._backend_update_step)
+            g, w, m, v, t = (a.reshape(-1)[sl] for a in (g, w, m, v, t))
         np.subtract(g, m, out=t)
         t *= c1
         m += t
@@ -86,6 +90,8 @@ class Adam(Optimizer):
         v += t
         if self.amsgrad:
             vh = self._velocity_hats[i]._a
+            if sl is not None:
+                vh = vh.reshape(-1)[sl]
             np.maximum(vh, v, out=vh)
             v = vh
         np.sqrt(v, out=t)
