@@ -6,7 +6,8 @@ the names it contributes to each namespace. Namespace modules call `collect`.
 import importlib
 
 OP_MODULES = ("creation", "math", "unary", "reduce", "array", "indexing", "linalg", "nn",
-              "random", "clip", "segment", "fused")
+              "random", "clip", "segment", "fused", "conv", "pooling",
+              "normalization", "image", "rnn", "attention")
 
 
 class MissingSymbol(AttributeError):

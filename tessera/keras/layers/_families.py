@@ -3,7 +3,8 @@ import importlib
 
 FAMILIES = ("core", "activation", "merging", "reshaping", "regularization", "embedding",
             "preprocessing", "normalization_core", "conv", "pooling", "normalization",
-            "recurrent", "attention", "image_preprocessing")
+            "recurrent", "attention", "image_preprocessing", "spatial", "wrappers",
+            "conv_lstm", "rnn_cells")
 
 
 def collect():
