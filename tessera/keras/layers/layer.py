@@ -6,6 +6,7 @@ variables assigned to its attributes (also inside lists and dicts).
 """
 import collections
 import inspect
+import re
 import threading
 
 import numpy as np
@@ -36,12 +37,9 @@ _SKIP_ATTRS = frozenset(("_inbound_nodes", "_outbound_nodes", "_auto_config", "i
 
 
 def _snake(name):
-    out = []
-    for i, c in enumerate(name):
-        if c.isupper() and i and (not name[i - 1].isupper() or (i + 1 < len(name) and name[i + 1].islower())):
-            out.append("_")
-        out.append(c.lower())
-    return "".join(out)
+    """`Conv2D` -> `conv2d`, `MaxPooling2D` -> `max_pooling2d`, as Keras names layers."""
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
 
 
 def unique_name(base):
@@ -82,6 +80,8 @@ class _CallInfo:
     def __init__(self, call):
         sig = inspect.signature(call)
         params = list(sig.parameters.values())
+        if params and params[0].name == "self":  # `call` read from the class: unbound
+            params = params[1:]
         self.arg_names = [p.name for p in params]
         self.has_training = "training" in sig.parameters
         self.training_default = sig.parameters["training"].default if self.has_training else None

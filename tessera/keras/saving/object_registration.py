@@ -32,8 +32,25 @@ def keras_export(module, name=None):
     return deco
 
 
+_FAMILIES = ("layers", "losses", "metrics", "optimizers", "initializers", "regularizers",
+             "constraints", "activations", "models", "callbacks", "random", "ops")
+_loaded = [False]
+
+
+def _load_builtins():
+    """Imports every Keras family once, so that all built-ins are registered."""
+    if _loaded[0]:
+        return
+    _loaded[0] = True
+    import importlib
+    for fam in _FAMILIES:
+        importlib.import_module(f"tessera.keras.{fam}")
+    importlib.import_module("tessera.keras.optimizers.schedules")
+
+
 def builtin(name, module=None):
     """Looks up a built-in object by class/function name (and module prefix, if given)."""
+    _load_builtins()
     if module is not None:
         obj = _BUILTIN.get((module, name))
         if obj is not None:

@@ -1,0 +1,401 @@
+"""Array kernels of the fused recurrent ops (SimpleRNN, LSTM, GRU): whole sequences.
+
+Everything here works on backend arrays, time-major inside: `xt` is `(T, B, D)`
+in processing order (already reversed for `go_backwards`), `m` is None or a
+boolean `(T, B, 1)` array (True = the step is used). A forward precomputes the
+input projection of every step with one GEMM, then loops over time with one
+small GEMM per step; it fills a workspace dict that the backward reads. The
+backward loops back over time once and finishes with one GEMM per weight.
+
+Sigmoids are computed as `0.5 * tanh(0.5 z) + 0.5`, with the factor 0.5 folded
+into (copies of) the weights, so one `tanh` call covers all gates of a step.
+Masked steps copy the previous state (`np.copyto(..., where=...)`); the
+backward splits the state gradient into the part that flows through the cell
+(mask True) and the part that passes straight to the previous step.
+"""
+import contextlib
+import ctypes
+import platform
+import sys
+
+from ._common import xp_of
+
+__all__ = ["lstm_forward", "lstm_backward", "gru_forward", "gru_backward",
+           "simple_forward", "simple_backward", "flush_denormals"]
+
+
+def _fenv():
+    """(fegetenv, fesetenv) of the C library on x86-64 Linux (glibc), else None."""
+    if sys.platform != "linux" or platform.machine() not in ("x86_64", "AMD64"):
+        return None
+    try:
+        libm = ctypes.CDLL("libm.so.6")
+        return libm.fegetenv, libm.fesetenv
+    except (OSError, AttributeError):
+        return None
+
+
+_FENV = _fenv()
+
+
+@contextlib.contextmanager
+def flush_denormals():
+    """Within the block, the calling thread flushes subnormal floats to zero (SSE
+    FTZ and DAZ bits), as TensorFlow does in its CPU kernels. Gradients that fade
+    over hundreds of time steps otherwise reach subnormal values, on which every
+    arithmetic operation is ~30x slower. A no-op off x86-64 Linux."""
+    if _FENV is None:
+        yield
+        return
+    get, put = _FENV
+    env = (ctypes.c_ubyte * 32)()     # glibc's x86-64 fenv_t: MXCSR at byte 28
+    if get(env) != 0:
+        yield
+        return
+    new = (ctypes.c_ubyte * 32).from_buffer_copy(env)
+    mx = int.from_bytes(bytes(new[28:32]), "little") | 0x8040
+    new[28:32] = list(mx.to_bytes(4, "little"))
+    put(new)
+    try:
+        yield
+    finally:
+        put(env)
+
+
+def _mask_floats(m, dt):
+    if m is None:
+        return None, None
+    mf = m.astype(dt)
+    return mf, 1 - mf
+
+
+def _split_mask(dh, mf, nmf, s, pas):
+    """dh -> (the part through the cell, in place) and pas (the part passed through)."""
+    xp = xp_of(dh)
+    xp.multiply(dh, nmf[s], out=pas)
+    xp.multiply(dh, mf[s], out=dh)
+
+
+# ---------------------------------------------------------------------------
+# LSTM. Keras gate order in the weights: i, f, c (candidate g), o. Inside: i, f, o, g.
+# ---------------------------------------------------------------------------
+def _lstm_perm(xp, H):
+    return xp.concatenate([xp.arange(0, 2 * H), xp.arange(3 * H, 4 * H), xp.arange(2 * H, 3 * H)])
+
+
+def lstm_forward(xt, h0, c0, k, r, b, m):
+    """Runs an LSTM over `xt`; returns the workspace (`Hs`, `Cs` are `(T+1, B, H)`)."""
+    xp = xp_of(xt)
+    T, B, D = xt.shape
+    H = r.shape[0]
+    dt = xt.dtype
+    perm = _lstm_perm(xp, H)
+    scale = xp.ones((4 * H,), dt)
+    scale[:3 * H] = 0.5
+    kp = k[:, perm] * scale
+    rp = xp.ascontiguousarray(r[:, perm] * scale)
+    xw = xp.matmul(xt.reshape(T * B, D), kp).reshape(T, B, 4 * H)
+    if b is not None:
+        xw += b[perm] * scale
+    A = xp.empty((T, B, 4 * H), dt)
+    Hs = xp.empty((T + 1, B, H), dt)
+    Cs = xp.empty((T + 1, B, H), dt)
+    TC = xp.empty((T, B, H), dt)
+    Hs[0] = h0
+    Cs[0] = c0
+    tmp = xp.empty((B, H), dt)
+    H2, H3 = 2 * H, 3 * H
+    matmul, tanh, multiply, add, copyto = xp.matmul, xp.tanh, xp.multiply, xp.add, xp.copyto
+    for s in range(T):
+        a = A[s]
+        matmul(Hs[s], rp, out=a)
+        add(a, xw[s], out=a)
+        tanh(a, out=a)
+        sg = a[:, :H3]
+        multiply(sg, 0.5, out=sg)
+        add(sg, 0.5, out=sg)
+        c = Cs[s + 1]
+        multiply(a[:, H:H2], Cs[s], out=c)
+        multiply(a[:, :H], a[:, H3:], out=tmp)
+        add(c, tmp, out=c)
+        tc = TC[s]
+        tanh(c, out=tc)
+        multiply(a[:, H2:H3], tc, out=Hs[s + 1])
+        if m is not None:
+            keep = ~m[s]
+            copyto(Hs[s + 1], Hs[s], where=keep)
+            copyto(c, Cs[s], where=keep)
+    return {"A": A, "Hs": Hs, "Cs": Cs, "TC": TC, "perm": perm}
+
+
+def lstm_backward(ws, gyt, dh, dc, xt, k, r, has_bias, m, need_x=True):
+    """Backward through time. `gyt` is None or the `(T, B, H)` gradient reaching each
+    step's hidden state from the outputs; `dh`, `dc` the gradients of the last states
+    (modified in place). Returns `(dxt, dh0, dc0, dk, dr, db)`."""
+    xp = xp_of(xt)
+    A, Hs, Cs, TC, perm = ws["A"], ws["Hs"], ws["Cs"], ws["TC"], ws["perm"]
+    T, B, D = xt.shape
+    H = r.shape[0]
+    dt = xt.dtype
+    H2, H3 = 2 * H, 3 * H
+    rt = xp.ascontiguousarray(r[:, perm].T)
+    dZ = xp.empty((T, B, 4 * H), dt)
+    tmp = xp.empty((B, H), dt)
+    tmp2 = xp.empty((B, H), dt)
+    fac = xp.empty((B, 4 * H), dt)
+    shift = xp.zeros((4 * H,), dt)
+    shift[H3:] = 1
+    mf, nmf = _mask_floats(m, dt)
+    ph = xp.empty((B, H), dt) if m is not None else None
+    pc = xp.empty((B, H), dt) if m is not None else None
+    matmul, multiply, add, subtract = xp.matmul, xp.multiply, xp.add, xp.subtract
+    for s in range(T - 1, -1, -1):
+        if gyt is not None:
+            add(dh, gyt[s], out=dh)
+        if m is not None:
+            _split_mask(dh, mf, nmf, s, ph)
+            _split_mask(dc, mf, nmf, s, pc)
+        a = A[s]
+        dz = dZ[s]
+        tc = TC[s]
+        multiply(dh, tc, out=dz[:, H2:H3])            # d o
+        multiply(dh, a[:, H2:H3], out=tmp)
+        multiply(tc, tc, out=tmp2)
+        subtract(1, tmp2, out=tmp2)
+        multiply(tmp, tmp2, out=tmp)
+        add(dc, tmp, out=dc)                          # total d c_t
+        multiply(dc, a[:, H3:], out=dz[:, :H])        # d i = dc * g
+        multiply(dc, Cs[s], out=dz[:, H:H2])          # d f = dc * c_{t-1}
+        multiply(dc, a[:, :H], out=dz[:, H3:])        # d g = dc * i
+        multiply(dc, a[:, H:H2], out=dc)              # d c_{t-1}
+        add(a, shift, out=fac)                        # [s, 1 + g]
+        multiply(dz, fac, out=dz)
+        subtract(1, a, out=fac)                       # [1 - s, 1 - g]
+        multiply(dz, fac, out=dz)                     # s (1 - s), 1 - g^2
+        matmul(dz, rt, out=dh)
+        if m is not None:
+            add(dh, ph, out=dh)
+            add(dc, pc, out=dc)
+    dz2 = dZ.reshape(T * B, 4 * H)
+    inv = xp.argsort(perm)
+    dk = xp.matmul(xt.reshape(T * B, D).T, dz2)[:, inv]
+    dr = xp.matmul(Hs[:T].reshape(T * B, H).T, dz2)[:, inv]
+    db = dz2.sum(axis=0)[inv] if has_bias else None
+    dxt = xp.matmul(dz2, k[:, perm].T).reshape(T, B, D) if need_x else None
+    return dxt, dh, dc, dk, dr, db
+
+
+# ---------------------------------------------------------------------------
+# GRU. Keras gate order: z (update), r (reset), h (candidate).
+# reset_after=True: bias (2, 3H) = input bias, recurrent bias.
+# ---------------------------------------------------------------------------
+def gru_forward(xt, h0, k, r, b, m, reset_after=True):
+    """Runs a GRU over `xt`; returns the workspace (`Hs` is `(T+1, B, H)`)."""
+    xp = xp_of(xt)
+    T, B, D = xt.shape
+    H = r.shape[0]
+    dt = xt.dtype
+    H2 = 2 * H
+    scale = xp.ones((3 * H,), dt)
+    scale[:H2] = 0.5
+    xw = xp.matmul(xt.reshape(T * B, D), k * scale).reshape(T, B, 3 * H)
+    brh = None
+    if b is not None:
+        if reset_after:
+            bi = b[0].copy()
+            bi[:H2] += b[1][:H2]
+            xw += bi * scale
+            brh = b[1][H2:]
+        else:
+            xw += b * scale
+    A = xp.empty((T, B, 3 * H), dt)           # z, r, candidate
+    Hs = xp.empty((T + 1, B, H), dt)
+    Hs[0] = h0
+    tmp = xp.empty((B, H), dt)
+    matmul, tanh, multiply, add, subtract, copyto = (xp.matmul, xp.tanh, xp.multiply, xp.add,
+                                                     xp.subtract, xp.copyto)
+    if reset_after:
+        rs = xp.ascontiguousarray(r * scale)
+        P = xp.empty((T, B, 3 * H), dt)       # h_{t-1} @ R (+ recurrent bias of the candidate)
+    else:
+        rzr = xp.ascontiguousarray(r[:, :H2] * 0.5)
+        rh_k = xp.ascontiguousarray(r[:, H2:])
+        P = xp.empty((T, B, H), dt)           # r * h_{t-1}
+        pz = xp.empty((B, H2), dt)
+    for s in range(T):
+        a = A[s]
+        zr = a[:, :H2]
+        hh = a[:, H2:]
+        hp = Hs[s]
+        if reset_after:
+            p = P[s]
+            matmul(hp, rs, out=p)
+            add(p[:, :H2], xw[s][:, :H2], out=zr)
+        else:
+            matmul(hp, rzr, out=pz)
+            add(pz, xw[s][:, :H2], out=zr)
+        tanh(zr, out=zr)
+        multiply(zr, 0.5, out=zr)
+        add(zr, 0.5, out=zr)
+        if reset_after:
+            rh = p[:, H2:]
+            if brh is not None:
+                add(rh, brh, out=rh)
+            multiply(a[:, H:H2], rh, out=hh)
+        else:
+            multiply(a[:, H:H2], hp, out=P[s])
+            matmul(P[s], rh_k, out=hh)
+        add(hh, xw[s][:, H2:], out=hh)
+        tanh(hh, out=hh)
+        subtract(hp, hh, out=tmp)
+        multiply(tmp, a[:, :H], out=tmp)
+        add(hh, tmp, out=Hs[s + 1])
+        if m is not None:
+            copyto(Hs[s + 1], hp, where=~m[s])
+    return {"A": A, "Hs": Hs, "P": P}
+
+
+def gru_backward(ws, gyt, dh, xt, k, r, has_bias, m, reset_after=True, need_x=True):
+    """Backward through time of `gru_forward`. Returns `(dxt, dh0, dk, dr, db)`."""
+    xp = xp_of(xt)
+    A, Hs, P = ws["A"], ws["Hs"], ws["P"]
+    T, B, D = xt.shape
+    H = r.shape[0]
+    dt = xt.dtype
+    H2 = 2 * H
+    dX = xp.empty((T, B, 3 * H), dt)
+    tmp = xp.empty((B, H), dt)
+    dhz = xp.empty((B, H), dt)
+    f2 = xp.empty((B, H2), dt)
+    mf, nmf = _mask_floats(m, dt)
+    ph = xp.empty((B, H), dt) if m is not None else None
+    matmul, multiply, add, subtract, copyto = (xp.matmul, xp.multiply, xp.add, xp.subtract,
+                                               xp.copyto)
+    if reset_after:
+        dRec = xp.empty((T, B, 3 * H), dt)
+        rt = xp.ascontiguousarray(r.T)
+    else:
+        rzr_t = xp.ascontiguousarray(r[:, :H2].T)
+        rh_t = xp.ascontiguousarray(r[:, H2:].T)
+        drh = xp.empty((B, H), dt)
+    for s in range(T - 1, -1, -1):
+        if gyt is not None:
+            add(dh, gyt[s], out=dh)
+        if m is not None:
+            _split_mask(dh, mf, nmf, s, ph)
+        a = A[s]
+        z, rg, hh = a[:, :H], a[:, H:H2], a[:, H2:]
+        hp = Hs[s]
+        dx = dX[s]
+        multiply(dh, z, out=dhz)                      # d h_{t-1} (direct)
+        subtract(hp, hh, out=tmp)
+        multiply(dh, tmp, out=dx[:, :H])              # d z
+        subtract(dh, dhz, out=dh)                     # d candidate
+        multiply(hh, hh, out=tmp)
+        subtract(1, tmp, out=tmp)
+        dph = dx[:, H2:]
+        multiply(dh, tmp, out=dph)                    # d candidate pre-activation
+        if reset_after:
+            drec = dRec[s]
+            multiply(dph, rg, out=drec[:, H2:])
+            multiply(dph, P[s][:, H2:], out=dx[:, H:H2])
+        else:
+            matmul(dph, rh_t, out=drh)
+            multiply(drh, hp, out=dx[:, H:H2])
+        zr = a[:, :H2]
+        multiply(zr, zr, out=f2)
+        subtract(zr, f2, out=f2)
+        multiply(dx[:, :H2], f2, out=dx[:, :H2])
+        if reset_after:
+            copyto(drec[:, :H2], dx[:, :H2])
+            matmul(drec, rt, out=dh)
+        else:
+            matmul(dx[:, :H2], rzr_t, out=dh)
+            multiply(drh, rg, out=tmp)
+            add(dh, tmp, out=dh)
+        add(dh, dhz, out=dh)
+        if m is not None:
+            add(dh, ph, out=dh)
+    dx2 = dX.reshape(T * B, 3 * H)
+    hprev = Hs[:T].reshape(T * B, H)
+    dk = xp.matmul(xt.reshape(T * B, D).T, dx2)
+    if reset_after:
+        drec2 = dRec.reshape(T * B, 3 * H)
+        dr = xp.matmul(hprev.T, drec2)
+        db = xp.stack([dx2.sum(axis=0), drec2.sum(axis=0)]) if has_bias else None
+    else:
+        dr = xp.concatenate([xp.matmul(hprev.T, dx2[:, :H2]),
+                             xp.matmul(P.reshape(T * B, H).T, dx2[:, H2:])], axis=1)
+        db = dx2.sum(axis=0) if has_bias else None
+    dxt = xp.matmul(dx2, k.T).reshape(T, B, D) if need_x else None
+    return dxt, dh, dk, dr, db
+
+
+# ---------------------------------------------------------------------------
+# SimpleRNN: h_t = act(x_t @ K + h_{t-1} @ R + b), act in tanh / relu / linear.
+# ---------------------------------------------------------------------------
+SIMPLE_ACTIVATIONS = ("tanh", "relu", "linear")
+
+
+def simple_forward(xt, h0, k, r, b, m, activation="tanh"):
+    """Runs a SimpleRNN over `xt`; returns the workspace (`Hs`, and `A` the unmasked
+    new states)."""
+    xp = xp_of(xt)
+    T, B, D = xt.shape
+    H = r.shape[0]
+    dt = xt.dtype
+    xw = xp.matmul(xt.reshape(T * B, D), k).reshape(T, B, H)
+    if b is not None:
+        xw += b
+    Hs = xp.empty((T + 1, B, H), dt)
+    Hs[0] = h0
+    A = xp.empty((T, B, H), dt) if m is not None else None
+    for s in range(T):
+        a = A[s] if m is not None else Hs[s + 1]
+        xp.matmul(Hs[s], r, out=a)
+        xp.add(a, xw[s], out=a)
+        if activation == "tanh":
+            xp.tanh(a, out=a)
+        elif activation == "relu":
+            xp.maximum(a, 0, out=a)
+        if m is not None:
+            xp.copyto(Hs[s + 1], xp.where(m[s], a, Hs[s]))
+    return {"Hs": Hs, "A": A}
+
+
+def simple_backward(ws, gyt, dh, xt, k, r, has_bias, m, activation="tanh", need_x=True):
+    """Backward through time of `simple_forward`. Returns `(dxt, dh0, dk, dr, db)`."""
+    xp = xp_of(xt)
+    Hs, A = ws["Hs"], ws["A"]
+    T, B, D = xt.shape
+    H = r.shape[0]
+    dt = xt.dtype
+    dP = xp.empty((T, B, H), dt)
+    tmp = xp.empty((B, H), dt)
+    rt = xp.ascontiguousarray(r.T)
+    mf, nmf = _mask_floats(m, dt)
+    ph = xp.empty((B, H), dt) if m is not None else None
+    for s in range(T - 1, -1, -1):
+        if gyt is not None:
+            xp.add(dh, gyt[s], out=dh)
+        if m is not None:
+            _split_mask(dh, mf, nmf, s, ph)
+        hn = A[s] if m is not None else Hs[s + 1]
+        dp = dP[s]
+        if activation == "tanh":
+            xp.multiply(hn, hn, out=tmp)
+            xp.subtract(1, tmp, out=tmp)
+            xp.multiply(dh, tmp, out=dp)
+        elif activation == "relu":
+            xp.multiply(dh, hn > 0, out=dp)
+        else:
+            xp.copyto(dp, dh)
+        xp.matmul(dp, rt, out=dh)
+        if m is not None:
+            xp.add(dh, ph, out=dh)
+    dp2 = dP.reshape(T * B, H)
+    dk = xp.matmul(xt.reshape(T * B, D).T, dp2)
+    dr = xp.matmul(Hs[:T].reshape(T * B, H).T, dp2)
+    db = dp2.sum(axis=0) if has_bias else None
+    dxt = xp.matmul(dp2, k.T).reshape(T, B, D) if need_x else None
+    return dxt, dh, dk, dr, db
