@@ -43,11 +43,16 @@ def test_tessera_demo_command_prints_accuracy():
                        env=dict(os.environ, PYTHONPATH=ROOT))
     assert r.returncode == 0, r.stderr
     assert "test accuracy:" in r.stdout and "Epoch 2/2" in r.stdout
-    assert "Total params: 203,530" in r.stdout  # the model summary
+    assert "Total params: 34,826" in r.stdout and "Conv2D" in r.stdout  # the convnet summary
     acc = float(r.stdout.split("test accuracy:")[1].split()[0])
     assert acc > 0.9
 
 
-def test_keras_demo_reaches_95_percent_with_fixed_seed():
+def test_keras_mlp_demo_reaches_95_percent_with_fixed_seed():
     from tessera import demo
     assert demo.train_keras(epochs=8, seed=0, verbose=0) >= 0.95
+
+
+def test_convnet_demo_reaches_97_percent_with_fixed_seed():
+    from tessera import demo
+    assert demo.train_convnet(epochs=4, seed=0, verbose=0) >= 0.97
