@@ -211,7 +211,12 @@ class GradientTape:
                     if all(g is None for g in gs):
                         continue
                     gs = [ops.zeros_like(o) if g is None else g for g, o in zip(gs, outs)]
-                    in_grads = prim._grad(gs, list(outs), *ins, **attrs)
+                    if prim.grad_needs:
+                        watched = self._watched
+                        in_grads = prim._grad(gs, list(outs), *ins,
+                                              _needs=tuple(i in watched for i in ids), **attrs)
+                    else:
+                        in_grads = prim._grad(gs, list(outs), *ins, **attrs)
                 else:
                     g = grads.get(id(outs))
                     if g is None:
