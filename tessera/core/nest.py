@@ -30,16 +30,18 @@ def flatten(structure, expand_composites=False):
     if not is_nested(structure):
         return [structure]
     out = []
-    stack = [structure]
-    # iterative depth-first traversal keeping left-to-right order
-    def walk(x):
-        if is_nested(x):
-            for c in _children(x):
-                walk(c)
-        else:
-            out.append(x)
-    walk(structure)
+    _walk(structure, out)
     return out
+
+
+def _walk(x, out):
+    # a module-level recursive helper: a nested closure that calls itself would form a
+    # reference cycle holding `out` (and every tensor in it) until the garbage collector ran
+    for c in _children(x):
+        if is_nested(c):
+            _walk(c, out)
+        else:
+            out.append(c)
 
 
 def pack_sequence_as(structure, flat_sequence, expand_composites=False):
@@ -50,25 +52,25 @@ def pack_sequence_as(structure, flat_sequence, expand_composites=False):
             raise ValueError(f"Structure is a single value but {len(flat_sequence)} values were given.")
         return flat_sequence[0]
     it = iter(flat_sequence)
-
-    def build(x):
-        if isinstance(x, dict):
-            vals = {k: build(x[k]) for k in _sorted_keys(x)}
-            return type(x)((k, vals[k]) for k in x) if type(x) is not dict else {k: vals[k] for k in x}
-        if isinstance(x, (list, tuple)):
-            items = [build(c) for c in x]
-            if isinstance(x, tuple) and hasattr(x, "_fields"):
-                return type(x)(*items)
-            return type(x)(items)
-        try:
-            return next(it)
-        except StopIteration:
-            raise ValueError("Too few values for the structure.") from None
-
-    result = build(structure)
+    result = _build(structure, it)
     if next(it, _END) is not _END:
         raise ValueError("Too many values for the structure.")
     return result
+
+
+def _build(x, it):
+    if isinstance(x, dict):
+        vals = {k: _build(x[k], it) for k in _sorted_keys(x)}
+        return type(x)((k, vals[k]) for k in x) if type(x) is not dict else {k: vals[k] for k in x}
+    if isinstance(x, (list, tuple)):
+        items = [_build(c, it) for c in x]
+        if isinstance(x, tuple) and hasattr(x, "_fields"):
+            return type(x)(*items)
+        return type(x)(items)
+    try:
+        return next(it)
+    except StopIteration:
+        raise ValueError("Too few values for the structure.") from None
 
 
 _END = object()
@@ -86,11 +88,13 @@ def map_structure(func, *structures, **kwargs):
 
 def assert_same_structure(nest1, nest2, check_types=True, expand_composites=False):
     """Raises ValueError when the two structures do not nest the same way."""
-    def sig(x):
-        if isinstance(x, dict):
-            return ("dict", tuple((k, sig(x[k])) for k in _sorted_keys(x)))
-        if isinstance(x, (list, tuple)):
-            return ("seq", tuple(sig(c) for c in x))
-        return "leaf"
-    if sig(nest1) != sig(nest2):
+    if _sig(nest1) != _sig(nest2):
         raise ValueError(f"The two structures don't have the same nested structure: {nest1!r} vs {nest2!r}.")
+
+
+def _sig(x):
+    if isinstance(x, dict):
+        return ("dict", tuple((k, _sig(x[k])) for k in _sorted_keys(x)))
+    if isinstance(x, (list, tuple)):
+        return ("seq", tuple(_sig(c) for c in x))
+    return "leaf"

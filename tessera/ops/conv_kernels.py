@@ -324,18 +324,25 @@ def input_grad(g, w, x_shape, strides, dilations, pads, groups):
     if _trivial(k_sp, strides, pads, groups):
         return xp.matmul(g2, w.reshape(c, cout).T).reshape(x_shape)
     m = g2.shape[0]
-    if groups == 1:
+    if groups == 1 and kp * c * cout > _SMALL_KN:
+        # kernel-offset-major patch gradients (K, M, C): each offset's block is
+        # contiguous, so the K slice-adds below stream through memory instead of
+        # reading C values out of every (K*C)-long row
+        wt = xp.ascontiguousarray(w.reshape(kp, c, cout).transpose(0, 2, 1))   # (K, Cout, C)
+        buf = dck = _take(xp, (kp, m, c), g.dtype)
+        xp.matmul(g2, wt, out=dck)
+        dck = dck.reshape((kp, n) + o_sp + (c,))
+        groups_major = True
+    elif groups == 1:
         # ONE GEMM to the patch gradients (M, K*C): one BLAS call (K separate threaded
         # calls each pay a thread hand-off, ruinous on a busy machine)
         w2t = w.reshape(kp * c, cout).T
-        if kp * c * cout <= _SMALL_KN:
-            buf = None
-            dck = _mm(g2, w2t)
-        else:
-            buf = dck = _take(xp, (m, kp * c), g.dtype)
-            xp.matmul(g2, w2t, out=dck)
+        buf = None
+        dck = _mm(g2, w2t)
         dck = dck.reshape((n,) + o_sp + k_sp + (c,))
+        groups_major = False
     else:
+        groups_major = False
         gg = g2.reshape(-1, groups, cog).transpose(1, 0, 2)                  # (G, M, Cog)
         wt = xp.ascontiguousarray(w.reshape(kp, cg, groups, cog).transpose(0, 2, 3, 1))
         buf = dck = _take(xp, (kp, groups, m, cg), g.dtype)
@@ -348,7 +355,9 @@ def input_grad(g, w, x_shape, strides, dilations, pads, groups):
         sl = (slice(None),) + tuple(
             slice(ki * d, ki * d + s * (o - 1) + 1, s)
             for ki, d, s, o in zip(k, dilations, strides, o_sp))
-        if groups == 1:
+        if groups_major:
+            dxp[sl] += dck[i]
+        elif groups == 1:
             dxp[sl] += dck[inner + k]
         else:
             dxv[sl] += xp.moveaxis(dck[i].reshape((groups, n) + o_sp + (cg,)), 0, -2)
