@@ -16,9 +16,11 @@ spatial axis), `pads` (one `(low, high)` pair per spatial axis) and `groups`.
   recomputes it).
 
 Large temporary buffers are recycled through a small pool, so a training loop
-does not page-fault fresh memory every step.
+does not page-fault fresh memory every step; large results come from `out_buffer`,
+which reuses an array only once nothing but the pool refers to it.
 """
 import itertools
+import sys
 import weakref
 
 import numpy as np
@@ -65,6 +67,8 @@ def _take(xp, shape, dtype):
 
 
 def _give(a):
+    if a.ndim == 2 and not a.flags.c_contiguous:   # a transposed (narrow im2col) buffer
+        a = a.T
     key = (_xp.of(a), a.shape, a.dtype)
     lst = _POOL.get(key)
     if lst is None:
@@ -73,6 +77,54 @@ def _give(a):
         lst = _POOL[key] = []
     if len(lst) < 2:
         lst.append(a)
+
+
+# Output buffers: arrays these kernels return (convolution and pooling outputs, their
+# gradients) are big, and a fresh allocation each step page-faults in new memory. The
+# pool keeps a reference to the arrays it handed out and hands one out again only once
+# nothing else refers to it (its reference count is back to the pool's own), so an
+# array the caller still holds, or views of it, is never reused.
+_OUTS = {}
+_OUTS_PER_KEY = 4
+_OUT_MIN_BYTES = 1 << 18
+_ON_REUSE = []          # callbacks(id) dropping data kept about a reused array
+
+
+def _refs(lst, i):
+    return sys.getrefcount(lst[i])
+
+
+_FREE_REFS = _refs([np.empty(1)], 0)
+
+
+def out_buffer(xp, shape, dtype):
+    """An uninitialised array for a kernel's result (recycled once unreferenced)."""
+    dtype = np.dtype(dtype)
+    shape = tuple(int(v) for v in shape)
+    if _prod(shape) * dtype.itemsize < _OUT_MIN_BYTES:
+        return xp.empty(shape, dtype)
+    key = (xp, shape, dtype)
+    lst = _OUTS.get(key)
+    if lst is None:
+        if len(_OUTS) >= _POOL_KEYS_MAX:
+            _OUTS.clear()
+        lst = _OUTS[key] = []
+    for i in range(len(lst)):
+        if _refs(lst, i) <= _FREE_REFS:
+            a = lst[i]
+            for f in _ON_REUSE:
+                f(id(a))
+            return a
+    a = xp.empty(shape, dtype)
+    if len(lst) < _OUTS_PER_KEY:
+        lst.append(a)
+    return a
+
+
+def release_buffers():
+    """Drops every recycled buffer (the memory returns once callers drop their arrays)."""
+    _OUTS.clear()
+    _POOL.clear()
 
 
 # im2col buffers kept from a forward for the backward: id(output array) -> entry
@@ -92,6 +144,15 @@ def _save(out, cols, has_ones, pooled):
     except TypeError:  # an array type without weak references: recompute in the backward
         if pooled:
             _give(cols)
+
+
+def _forget(key):
+    ent = _SAVED.pop(key, None)
+    if ent is not None and ent[3]:
+        _give(ent[1])
+
+
+_ON_REUSE.append(_forget)
 
 
 def _pop_saved(out):
@@ -149,6 +210,8 @@ def im2col(x, k_sp, strides, dilations, pads, groups, ones=False):
              + tuple(st[1 + i] * dilations[i] for i in range(nd)) + (st[-1] * cg, st[-1]))
     view = xp.lib.stride_tricks.as_strided(xpad, v_shape, v_str)
     isz = x.dtype.itemsize
+    if groups == 1 and c <= _NARROW_C:
+        return _im2col_narrow(xpad, k_sp, strides, dilations, o_sp, m, ones), o_sp, True
     if groups == 1:
         width = kp * c + (1 if ones else 0)
         cols = _take(xp, (m, width), x.dtype)
@@ -165,6 +228,29 @@ def im2col(x, k_sp, strides, dilations, pads, groups, ones=False):
     return cols, o_sp, True
 
 
+# A few input channels (a first layer: 1 for grey, 3 for RGB) make a patch row of only
+# K*C values, which a strided copy fills a few bytes at a time. Such buffers are built
+# transposed instead, `(K*C [+1], M)`, one long strided copy per (offset, channel), and
+# handed out as their `.T` view `(M, K*C [+1])` (BLAS reads either layout).
+_NARROW_C = 4
+
+
+def _im2col_narrow(xpad, k_sp, strides, dilations, o_sp, m, ones):
+    xp = _xp.of(xpad)
+    n, c = xpad.shape[0], xpad.shape[-1]
+    kp = _prod(k_sp)
+    buf = _take(xp, (kp * c + (1 if ones else 0), m), xpad.dtype)
+    rows = buf.reshape((buf.shape[0], n) + tuple(o_sp))
+    for i, k in enumerate(itertools.product(*[range(v) for v in k_sp])):
+        sl = (slice(None),) + tuple(slice(ki * d, ki * d + s * (o - 1) + 1, s)
+                                    for ki, d, s, o in zip(k, dilations, strides, o_sp))
+        for ch in range(c):
+            rows[i * c + ch] = xpad[sl + (ch,)]
+    if ones:
+        buf[-1] = 1
+    return buf.T
+
+
 # --------------------------------------------------------------------------- forward
 def conv_forward(x, w, b=None, strides=None, dilations=None, pads=None, groups=1,
                  activation=None, save=False):
@@ -178,7 +264,7 @@ def conv_forward(x, w, b=None, strides=None, dilations=None, pads=None, groups=1
         w2 = w.reshape(-1, cout)
         if ones:
             w2 = xp.concatenate([w2, b.reshape(1, cout)], axis=0)
-        out2 = _mm(cols, w2)
+        out2 = _mm(cols, w2, out_buffer(xp, (cols.shape[0], cout), w2.dtype))
         if b is not None and not ones:
             out2 += b
     else:
@@ -258,15 +344,21 @@ def _row_chunk(m):
     return r
 
 
-def _mm(a, b):
-    """`a (M, K) @ b (..., K, N)`, chunked over rows when K*N is small."""
+def _mm(a, b, out=None):
+    """`a (M, K) @ b (..., K, N)`, chunked over rows when K*N is small; into `out`
+    (C-contiguous) if given, for a 2-D `b`."""
     xp = _xp.of(a)
     m, k = a.shape
     r = _row_chunk(m) if k * b.shape[-1] <= _SMALL_KN else 0
+    if out is not None and (b.ndim != 2 or out.dtype != xp.result_type(a, b)):
+        out = None
     if not r:
-        return xp.matmul(a, b)
+        return xp.matmul(a, b) if out is None else xp.matmul(a, b, out=out)
     n = b.shape[-1]
     if b.ndim == 2:
+        if out is not None:
+            xp.matmul(a.reshape(-1, r, k), b, out=out.reshape(-1, r, n))
+            return out
         return xp.matmul(a.reshape(-1, r, k), b).reshape(m, n)
     lead = b.shape[:-2]
     out = xp.matmul(a.reshape(-1, r, k), b.reshape(lead + (1, k, n)))
@@ -348,14 +440,25 @@ def input_grad(g, w, x_shape, strides, dilations, pads, groups):
         buf = dck = _take(xp, (kp, groups, m, cg), g.dtype)
         xp.matmul(gg, wt, out=dck)
     p_sp = tuple(s + lo + hi for s, (lo, hi) in zip(in_sp, pads))
-    dxp = xp.zeros((n,) + p_sp + (c,), g.dtype)
+    padded = any(lo or hi for lo, hi in pads)
+    dxp = (_take if padded else out_buffer)(xp, (n,) + p_sp + (c,), g.dtype)
+    # stride 1: the first offset covers the box [0, o) of every axis, so it is copied in
+    # and only the rest is zeroed (one pass less over the gradient)
+    copy_first = groups_major and all(s == 1 for s in strides)
+    if copy_first:
+        for ax, o in enumerate(o_sp):
+            dxp[(slice(None),) * (1 + ax) + (slice(o, None),)] = 0
+    else:
+        dxp.fill(0)
     dxv = dxp.reshape((n,) + p_sp + (groups, cg))
     inner = (slice(None),) * (1 + len(k_sp))
     for i, k in enumerate(itertools.product(*[range(v) for v in k_sp])):
         sl = (slice(None),) + tuple(
             slice(ki * d, ki * d + s * (o - 1) + 1, s)
             for ki, d, s, o in zip(k, dilations, strides, o_sp))
-        if groups_major:
+        if copy_first and i == 0:
+            dxp[sl] = dck[0]
+        elif groups_major:
             dxp[sl] += dck[i]
         elif groups == 1:
             dxp[sl] += dck[inner + k]
@@ -363,7 +466,10 @@ def input_grad(g, w, x_shape, strides, dilations, pads, groups):
             dxv[sl] += xp.moveaxis(dck[i].reshape((groups, n) + o_sp + (cg,)), 0, -2)
     if buf is not None:
         _give(buf)
-    if any(lo or hi for lo, hi in pads):
+    if padded:
         crop = (slice(None),) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(in_sp, pads))
-        return xp.ascontiguousarray(dxp[crop])
+        dx = out_buffer(xp, x_shape, g.dtype)
+        xp.copyto(dx, dxp[crop])
+        _give(dxp)
+        return dx
     return dxp

@@ -13,6 +13,7 @@ from ._common import Primitive, Tensor, _wrap, t, xp_of
 __all__ = ["dense"]
 
 _FUSED_ACTIVATIONS = (None, "relu")
+_GEMV_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _dense_fwd(x, w, b=None, activation=None):
@@ -44,7 +45,11 @@ def _dense_grad(g, out, x, w, b=None, activation=None, _needs=(True, True, True)
     g2 = ga.reshape(-1, units)
     gx = _wrap((g2 @ wa.T).reshape(xa.shape)) if need_x else None
     gw = _wrap(xa.reshape(-1, xa.shape[-1]).T @ g2) if need_w else None
-    gb = _wrap(g2.sum(axis=0)) if need_b else None
+    if need_b:   # column sums as a matrix-vector product (faster than sum(axis=0))
+        gb = _wrap(xp_of(g2).ones(g2.shape[0], dtype=g2.dtype) @ g2
+                   if g2.dtype in _GEMV_DTYPES else g2.sum(axis=0))
+    else:
+        gb = None
     return (gx, gw, gb) if b is not None else (gx, gw)
 
 

@@ -33,12 +33,34 @@ def _add_at(z, index, v):
         cupyx.scatter_add(z, index, v)
 
 
-def _add_rows(z, rows, v):
-    """`z[rows] += v` for 1-D `rows` on NumPy: sorts once and sums runs of equal rows
-    (about twice as fast as `np.add.at` for embedding-sized gradients)."""
+def _add_rows(z, rows, v, zero=False):
+    """`z[rows] += v` for 1-D `rows` on NumPy, accumulating repeated rows (`zero`: z is
+    all zeros, so the first pass may assign).
+
+    Sorts once, then adds in passes over distinct rows: the first occurrence of
+    every row in one fancy-indexed `+=`, then the second occurrences, ... (a
+    handful of passes for embedding gradients; several times faster than
+    `np.add.at` or a `reduceat` over the sorted rows)."""
     order = np.argsort(rows, kind="stable")
-    uniq, starts = np.unique(rows[order], return_index=True)
-    z[uniq] += np.add.reduceat(v[order], starts, axis=0)
+    sr = rows[order]
+    idx = None                  # positions (into sr / order) still to add; None: all
+    while True:
+        r = sr if idx is None else sr[idx]
+        first = np.empty(r.shape[0], dtype=bool)
+        first[:1] = True
+        np.not_equal(r[1:], r[:-1], out=first[1:])
+        if idx is None:
+            src = v[order[first]]
+            if zero:
+                z[r[first]] = src
+            else:
+                z[r[first]] += src
+        else:
+            z[r[first]] += v[order[idx[first]]]
+        rest = ~first
+        if not rest.any():
+            return
+        idx = np.flatnonzero(rest) if idx is None else idx[rest]
 
 
 def _dev(xp, index):
@@ -101,7 +123,7 @@ def _gather_grad_fwd(g, ind, shape=(), axis=0, batch_dims=0):
     if batch_dims == 0:
         z = xp.zeros(shape, dtype=g.dtype)
         if axis == 0 and xp is np and ind.size > 64:
-            _add_rows(z, ind.reshape(-1), g.reshape((-1,) + tuple(shape[1:])))
+            _add_rows(z, ind.reshape(-1), g.reshape((-1,) + tuple(shape[1:])), zero=True)
         else:
             _add_at(z, (_pyslice(None),) * axis + (ind,), g)
         return z

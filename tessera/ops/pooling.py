@@ -9,7 +9,9 @@ Each pooling op is one primitive whose forward and backward run on arrays:
   the kernel offsets (9 for a 3x3 window), each a strided view of the input.
 
 Max pooling sends the gradient to the first maximum of each window (row-major
-order inside the window, as TensorFlow does when values tie). SAME average
+order inside the window, as TensorFlow does when values tie). On the reshape path
+under a recording tape, the forward keeps the outcome of its pairwise comparisons
+(a tournament, see `_tournament`) so the backward is two passes per window axis. SAME average
 pooling divides by the number of real (unpadded) cells, as TensorFlow does.
 
 The gradients are themselves primitives (`MaxPoolGrad`, `MaxPoolGradGrad`,
@@ -17,10 +19,13 @@ The gradients are themselves primitives (`MaxPoolGrad`, `MaxPoolGradGrad`,
 second derivatives flow through a nested tape.
 """
 import itertools
+import weakref
 
 import numpy as np
 
 from ..core import errors as _errors
+from ..core import primitive as _prim
+from . import conv_kernels as _k
 from ._common import Primitive, Tensor, t, xp_of
 
 __all__ = ["max_pool", "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool", "avg_pool1d",
@@ -163,7 +168,11 @@ def _max_pool_fwd(x, ksize=(), strides=(), pads=(), axes=(), dilations=()):
         if all(k == 1 for k in ksize):
             return x.copy()
         v, win = _split(x, axes, ksize, outs)
-        return _reduce_windows(v, win, xp.maximum, xp)
+        record = bool(_prim.TAPES) and x.dtype.kind == "f"
+        y, stages = _tournament(v, win, xp, record)
+        if record:
+            _save_stages(x, y, stages)
+        return y
     xpad = _pad(x, pads, axes, _lowest(x.dtype))
     acc = None
     for index in _offset_views(x.ndim, ksize, strides, pads, axes, dilations, outs):
@@ -174,6 +183,102 @@ def _max_pool_fwd(x, ksize=(), strides=(), pads=(), axes=(), dilations=()):
     return acc
 
 
+# Non-overlapping windows under a recording tape: the forward reduces the window axes as
+# a tournament (last window axis first) and keeps, per step, where the challenger beat the
+# running maximum strictly; the backward then routes `g` back through those comparisons
+# (two passes per window axis) instead of comparing every cell with the output again.
+# A strict `>` keeps the earlier cell on ties: the first maximum in row-major window order.
+_STAGES = {}   # id(y) -> (weakref(y), weakref(x), stages)
+
+
+def _tournament(v, win, xp, record=True):
+    """`(y, stages)`: the window maximum of the split view `v` and, when `record`, per
+    reduced window axis (last first), `(ax, k, wins)` with `wins[j - 1]` = "cell j beat
+    cells < j"."""
+    stages = []
+    temp = None
+    for n, ax in enumerate(reversed(win)):
+        k = v.shape[ax]
+        pre = (_pyslice(None),) * ax
+        if k == 1:
+            v = v[pre + (0,)]
+            stages.append((ax, 1, ()))
+            continue
+        shape = v.shape[:ax] + v.shape[ax + 1:]
+        last = all(v.shape[a] == 1 for a in win[:-1 - n])
+        acc = (_k.out_buffer if last else _k._take)(xp, shape, v.dtype)
+        wins = []
+        for j in range(1, k):
+            prev = v[pre + (0,)] if j == 1 else acc
+            if record:
+                wins.append(xp.greater(v[pre + (j,)], prev,
+                                       out=_k.out_buffer(xp, shape, np.bool_)))
+            xp.maximum(prev, v[pre + (j,)], out=acc)
+        stages.append((ax, k, wins))
+        if temp is not None:
+            _k._give(temp)
+        temp = None if last else acc
+        v = acc
+    if temp is not None:      # cannot happen: the last reduction writes an output buffer
+        v = v.copy()
+        _k._give(temp)
+    return v, stages
+
+
+_k._ON_REUSE.append(lambda key: _STAGES.pop(key, None))
+
+
+def _save_stages(x, y, stages):
+    key = id(y)
+
+    def _drop(_ref, key=key):
+        _STAGES.pop(key, None)
+
+    try:
+        _STAGES[key] = (weakref.ref(y, _drop), weakref.ref(x), stages)
+    except TypeError:  # arrays without weak references: the backward compares instead
+        pass
+
+
+def _saved_stages(x, y):
+    ent = _STAGES.get(id(y))
+    if ent is not None and ent[0]() is y and ent[1]() is x:
+        return ent[2]
+    return None
+
+
+def _route(g, stages, dv, xp):
+    """Sends `g` back through the tournament `stages` into the split view `dv`."""
+    d = g
+    for n, (ax, k, wins) in enumerate(reversed(stages)):
+        last = n == len(stages) - 1
+        pre = (_pyslice(None),) * ax
+        if last:
+            tgt = dv
+        else:
+            shape = d.shape[:ax] + (k,) + d.shape[ax:]
+            tgt = _k._take(xp, shape, g.dtype)
+        if k == 1:
+            tgt[pre + (0,)] = d
+            if d is not g:
+                _k._give(d)
+            d = tgt
+            continue
+        rem = d
+        for j in range(k - 1, 0, -1):
+            out_j = tgt[pre + (j,)]
+            xp.multiply(rem, wins[j - 1], out=out_j)
+            if j == 1:
+                xp.subtract(rem, out_j, out=tgt[pre + (0,)])
+            elif rem is d:
+                rem = rem - out_j
+            else:
+                rem -= out_j
+        if d is not g:
+            _k._give(d)
+        d = tgt
+
+
 def _max_pool_grad_fwd(x, y, g, ksize=(), strides=(), pads=(), axes=(), dilations=()):
     """dL/dx: `g` routed to the first maximum of each window."""
     xp = xp_of(x)
@@ -181,8 +286,14 @@ def _max_pool_grad_fwd(x, y, g, ksize=(), strides=(), pads=(), axes=(), dilation
     if _is_fast(ksize, strides, pads, dilations):
         v, win = _split(x, axes, ksize, outs)
         whole = all(o * k == x.shape[ax] for ax, k, o in zip(axes, ksize, outs))
-        dx = (xp.empty if whole else xp.zeros)(x.shape, dtype=g.dtype)
+        dx = _k.out_buffer(xp, x.shape, g.dtype)
+        if not whole:
+            dx.fill(0)
         dv, _ = _split(dx, axes, ksize, outs)
+        stages = _saved_stages(x, y)
+        if stages is not None:
+            _route(g, stages, dv, xp)
+            return dx
         taken = None
         for n_left, offs in enumerate(itertools.product(*[range(k) for k in ksize]),
                                       1 - int(np.prod(ksize))):

@@ -763,3 +763,16 @@ def test_large_variables_split_between_threads_match_the_closed_form():
                 m = 0.9 * m - 0.1 * g
                 w = w + m
         np.testing.assert_allclose(v.numpy(), w, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adam_chunked_update_matches_closed_form(monkeypatch, amsgrad):
+    """Large variables are updated in cache-sized chunks (a partial last chunk included)."""
+    from tessera.keras.optimizers import adam as adam_mod
+    monkeypatch.setattr(adam_mod, "_CHUNK", 7)
+    rng = np.random.default_rng(3)
+    w0 = rng.normal(size=(5, 9))
+    grads = [rng.normal(size=(5, 9)) for _ in range(3)]
+    got = _run(optimizers.Adam(0.01, beta_1=0.8, amsgrad=amsgrad), grads, w0)
+    np.testing.assert_allclose(got, ref_adam(w0, grads, 0.01, b1=0.8, amsgrad=amsgrad),
+                               rtol=2e-5, atol=2e-6)

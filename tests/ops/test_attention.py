@@ -234,3 +234,60 @@ def test_small_and_huge_logits_float32(size):
     out2 = sdpa(q, k, v, is_causal=True)
     np.testing.assert_allclose(out2.numpy(), ref_attention(q.astype("float64"), k, v,
                                                            causal=True)[0], rtol=1e-4, atol=1e-5)
+
+
+@pytest.fixture
+def blas(monkeypatch):
+    """A fake BLAS thread control (count in blas[0]); the parts path forced for any size."""
+    from tessera.ops import attention as A
+    n = [2]
+    monkeypatch.setattr(A, "_PAR_MIN", 0)
+    monkeypatch.setattr(A, "_blas_threads", lambda: (lambda: n[0], lambda k: n.__setitem__(0, k)))
+    return n
+
+
+@pytest.mark.parametrize("threads,chunk_bytes", [(2, 1 << 30), (2, 600), (1, 600)])
+def test_batch_parts_match_whole_batch(blas, monkeypatch, threads, chunk_bytes):
+    """Two threads (halves), cache-sized chunks, or both: results equal the whole batch's."""
+    from tessera.ops import attention as A
+    blas[0] = threads
+    rng = np.random.default_rng(21)
+    qkv = rng.normal(size=(5, 6, 3, 2, 4))
+    mask = rng.random((5, 1, 6, 6)) > 0.3
+    mask[..., 0] = True
+    w = rng.normal(size=(5, 6, 2, 4))
+    for kw in (dict(), dict(mask=mask), dict(mask=mask[0, 0], is_causal=True),
+               dict(dropout_rate=0.3, seed=4)):
+        res = []
+        for split in (True, False):
+            monkeypatch.setattr(A, "_PAR_MIN", 0 if split else 1 << 62)
+            monkeypatch.setattr(A, "_CHUNK_BYTES", chunk_bytes if split else 1 << 62)
+            ts.random.set_seed(1)   # the same dropout draws for both runs
+            a = ts.Variable(qkv)
+            with ts.GradientTape() as tape:
+                out = packed_self_attention(a, **kw)
+                loss = ts.reduce_sum(out * ts.constant(w))
+            res.append((out.numpy(), tape.gradient(loss, a).numpy()))
+            res.append(packed_self_attention(ts.constant(qkv), **kw).numpy() if not kw.get(
+                "dropout_rate") else res[-1][0])   # no tape: nothing saved
+        np.testing.assert_allclose(res[0][0], res[2][0], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(res[0][1], res[2][1], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(res[1], res[3], rtol=1e-12, atol=1e-12)
+    assert blas[0] == threads   # the BLAS thread count is restored
+    monkeypatch.setattr(A, "_PAR_MIN", 0)
+    monkeypatch.setattr(A, "_CHUNK_BYTES", chunk_bytes)
+    want = ref_attention(qkv[:, :, 0], qkv[:, :, 1], qkv[:, :, 2], mask=mask)[0]
+    out = packed_self_attention(ts.constant(qkv), mask=mask).numpy()
+    np.testing.assert_allclose(out, want, rtol=1e-10)
+    check_grad(lambda a: packed_self_attention(a, mask=mask[:3, :, :4, :4]), qkv[:3, :4])
+    q, k, v = _qkv(22, B=3)
+    check_grad(lambda q, k, v: sdpa(q, k, v), q, k, v)
+
+
+def test_blas_thread_control_found_or_none():
+    from tessera.ops.attention import _blas_threads
+    bt = _blas_threads()
+    if bt is not None:
+        n = bt[0]()
+        assert n >= 1
+        bt[1](n)

@@ -39,3 +39,19 @@ def test_dense_errors():
         dense(ts.ones([2, 3]), ts.ones([4, 2]))
     with pytest.raises(ValueError, match="fused activation"):
         dense(ts.ones([2, 3]), ts.ones([3, 2]), activation="tanh")
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32"])
+def test_dense_bias_gradient_is_column_sum(dtype):
+    """float32/64 sum the bias gradient with a matrix-vector product, float16 with sum."""
+    rng = np.random.default_rng(2)
+    x = ts.constant(rng.normal(size=(3, 4, 3)).astype(dtype))
+    w = ts.Variable(rng.normal(size=(3, 5)).astype(dtype))
+    b = ts.Variable(np.zeros(5, dtype))
+    g = rng.normal(size=(3, 4, 5)).astype(dtype)
+    with ts.GradientTape() as tape:
+        y = dense(x, w, b)
+        loss = ts.reduce_sum(y * ts.constant(g))
+    gb = tape.gradient(loss, b).numpy()
+    assert gb.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(gb, g.astype(np.float64).sum(axis=(0, 1)), rtol=2e-2, atol=2e-2)

@@ -285,3 +285,24 @@ def test_getitem_errors():
         x[np.array([0.5])]
     with pytest.raises(TypeError, match="cannot index a tensor with str"):
         x["a"]
+
+
+def test_add_rows_matches_add_at_with_many_repeats():
+    """The sorted multi-pass scatter-add: rows repeated up to dozens of times, onto a nonzero
+    target and (zero=True, the first pass assigning) onto zeros."""
+    from tessera.ops.indexing import _add_rows
+    rng = np.random.default_rng(5)
+    for rows in (rng.integers(0, 9, 300), np.zeros(70, np.int64), np.arange(100)[::-1],
+                 rng.integers(0, 1000, 500).astype(np.int32)):
+        n = int(rows.max()) + 3
+        z = rng.standard_normal((n, 4)).astype(np.float32)
+        v = rng.standard_normal((rows.size, 4)).astype(np.float32)
+        want = z.astype(np.float64)
+        np.add.at(want, rows, v.astype(np.float64))
+        _add_rows(z, rows, v)
+        np.testing.assert_allclose(z, want, rtol=1e-5, atol=1e-5)
+        z0 = np.zeros_like(z)
+        _add_rows(z0, rows, v, zero=True)
+        want0 = np.zeros((n, 4))
+        np.add.at(want0, rows, v.astype(np.float64))
+        np.testing.assert_allclose(z0, want0, rtol=1e-5, atol=1e-5)

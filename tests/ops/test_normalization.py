@@ -204,3 +204,40 @@ def test_space_to_depth_errors():
         ts.nn.depth_to_space(np.ones((1, 2, 2, 6)), 2)
     with pytest.raises(ts.errors.InvalidArgumentError, match="block_size must be at least 2"):
         ts.nn.space_to_depth(np.ones((1, 2, 2, 1)), 1)
+
+
+def test_layer_normalization_trailing_axes_matrix_vector_backward():
+    """Trailing axes with per-feature scale/offset take the GEMV backward (float32 and 64),
+    with the forward's saved statistics; a persistent tape may run it twice."""
+    x = rng.standard_normal((3, 2, 4, 5))
+    g, b = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    check_grad(lambda x, g, b: N.layer_normalization(x, g, b, axis=[2, 3]), x, g, b)
+    check_grad(lambda x, b: N.layer_normalization(x, None, b, axis=-1), x, b[0])
+    x32 = (rng.standard_normal((4, 6, 8)) * 3 + 5).astype(np.float32)
+    g32, b32 = (rng.standard_normal(8).astype(np.float32) for _ in range(2))
+    w = rng.standard_normal(x32.shape)
+    grads = []
+    for dt in (np.float32, np.float64):
+        xs, gs, bs = (ts.Variable(a.astype(dt)) for a in (x32, g32, b32))
+        with ts.GradientTape(persistent=True) as tape:
+            y = N.layer_normalization(xs, gs, bs, epsilon=1e-5)
+            loss = ts.reduce_sum(y * ts.constant(w.astype(dt)))
+        first = [a.numpy() for a in tape.gradient(loss, [xs, gs, bs])]
+        again = [a.numpy() for a in tape.gradient(loss, [xs, gs, bs])]
+        for a, c in zip(first, again):
+            np.testing.assert_array_equal(a, c)
+        grads.append(first)
+        np.testing.assert_allclose(y.numpy(), _ln_ref(x32.astype(np.float64), (2,), g32, b32, 1e-5),
+                                   rtol=1e-4, atol=1e-4)
+    for a, c in zip(*grads):
+        np.testing.assert_allclose(a, c, rtol=1e-3, atol=1e-3)
+
+
+def test_layer_normalization_broadcast_scale_takes_general_backward():
+    """A scale varying along a non-normalised axis is not per-feature: the general path."""
+    x = rng.standard_normal((2, 3, 4))
+    g = rng.standard_normal((2, 1, 4))
+    b = rng.standard_normal((1, 3, 4))
+    y = N.layer_normalization(ts.constant(x), g, b, axis=-1, epsilon=1e-3).numpy()
+    np.testing.assert_allclose(y, _ln_ref(x, (2,), g, b, 1e-3), rtol=1e-10)
+    check_grad(lambda x, g, b: N.layer_normalization(x, g, b), x, g, b)

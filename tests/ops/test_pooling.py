@@ -219,3 +219,85 @@ def test_errors_name_the_op_shapes_and_fix():
         ts.nn.max_pool2d(x, 2, 0, "VALID")
     with pytest.raises(ts.errors.InvalidArgumentError, match=r"pooling_type"):
         ts.nn.pool(x, [2, 2], "MIN")
+
+
+# ---------------------------------------------------------------------------
+# The recorded tournament (non-overlapping windows under a tape) and output buffers
+# ---------------------------------------------------------------------------
+def ref_first_max_grad(x, k, g):
+    """dL/dx of VALID non-overlapping max pooling by loops: `g` to the first maximum in
+    row-major window order."""
+    sp = x.shape[1:-1]
+    outs = [n // ki for n, ki in zip(sp, k)]
+    dx = np.zeros_like(x)
+    for b in range(x.shape[0]):
+        for o in itertools.product(*[range(v) for v in outs]):
+            for c in range(x.shape[-1]):
+                best, arg = None, None
+                for off in itertools.product(*[range(ki) for ki in k]):
+                    pos = tuple(oi * ki + j for oi, ki, j in zip(o, k, off))
+                    v = x[(b,) + pos + (c,)]
+                    if best is None or v > best:
+                        best, arg = v, pos
+                dx[(b,) + arg + (c,)] += g[(b,) + o + (c,)]
+    return dx
+
+
+@pytest.mark.parametrize("shape,k", [((2, 8, 9, 3), (2, 2)), ((2, 9, 7, 2), (3, 3)),
+                                     ((3, 7, 2), (2,)), ((2, 4, 6, 5, 2), (2, 3, 2)),
+                                     ((2, 6, 6, 2), (1, 2)), ((2, 6, 5, 2), (3, 1))])
+def test_recorded_tournament_routes_ties_to_the_first_maximum(shape, k):
+    rng = np.random.default_rng(11)
+    x = rng.integers(0, 3, size=shape).astype(np.float32)   # many ties
+    xt = ts.constant(x)
+    with ts.GradientTape() as tape:
+        tape.watch(xt)
+        y = ts.nn.max_pool(xt, list(k), list(k), "VALID")
+        loss = ts.reduce_sum(y * ts.constant(np.arange(1.0, 1 + np.prod(y.shape),
+                                                        dtype=np.float32).reshape(y.shape)))
+    from tessera.ops import pooling as P
+    assert P._saved_stages(xt._a, y._a) is not None      # the recorded path is taken
+    dx = tape.gradient(loss, xt).numpy()
+    g = np.arange(1.0, 1 + np.prod(y.shape), dtype=np.float32).reshape(y.shape)
+    np.testing.assert_array_equal(y.numpy(), ref_pool(x.astype(np.float64), k, k,
+                                                      [(0, 0)] * len(k), "max"))
+    np.testing.assert_array_equal(dx, ref_first_max_grad(x, k, g))
+
+
+def test_max_pool_gradient_without_recorded_forward_matches_recorded():
+    from tessera.ops import pooling as P
+    rng = np.random.default_rng(3)
+    x = np.maximum(rng.standard_normal((2, 6, 7, 3)), 0).astype(np.float32)
+    a = dict(ksize=(2, 2), strides=(2, 2), pads=((0, 0), (0, 0)), axes=(1, 2),
+             dilations=(1, 1))
+    y = P._max_pool_fwd(x, **a)                       # no tape: nothing recorded
+    assert P._saved_stages(x, y) is None
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    plain = P._max_pool_grad_fwd(x, y, g, **a).copy()
+    np.testing.assert_array_equal(plain, ref_first_max_grad(x, (2, 2), g))
+    np.testing.assert_array_equal(_grad(lambda t_: ts.reduce_sum(
+        ts.nn.max_pool2d(t_, 2, 2, "VALID") * g), x), plain)
+
+
+def test_pooled_outputs_are_never_reused_while_held():
+    rng = np.random.default_rng(4)
+    x1 = rng.standard_normal((64, 32, 32, 16)).astype(np.float32)    # outputs >= 1 MiB
+    x2 = rng.standard_normal(x1.shape).astype(np.float32)
+    y1 = ts.nn.max_pool2d(x1, 2, 2, "VALID")
+    keep = y1.numpy()[:, 0]                 # a view of the output array
+    ref1 = keep.copy()
+    del y1
+    y2 = ts.nn.max_pool2d(x2, 2, 2, "VALID")
+    np.testing.assert_array_equal(keep, ref1)
+    np.testing.assert_array_equal(y2.numpy(), x2.reshape(64, 16, 2, 16, 2, 16).max(axis=(2, 4)))
+    # under a tape, with the first output dropped: the gradient of the second is exact
+    del keep
+    xt = ts.constant(x1)
+    with ts.GradientTape() as tape:
+        tape.watch(xt)
+        y = ts.nn.max_pool2d(xt, 2, 2, "VALID")
+    z = ts.nn.max_pool2d(x2, 2, 2, "VALID")            # may reuse a free buffer
+    dx = tape.gradient(y, xt).numpy()
+    up = np.repeat(np.repeat(y.numpy(), 2, axis=1), 2, axis=2)      # no ties in x1
+    np.testing.assert_array_equal(dx, (x1 == up).astype(np.float32))
+    assert z.shape == y.shape
