@@ -106,27 +106,12 @@ def _blas_set_threads(n):
         return True
     except ImportError:
         pass
-    import ctypes
-    names = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
-             "openblas_set_num_threads64_", "openblas_set_num_threads", "MKL_Set_Num_Threads")
-    try:
-        with open("/proc/self/maps") as f:
-            libs = {line.split()[-1] for line in f if "blas" in line.lower() or "mkl" in line.lower()}
-    except OSError:
+    from .backend.cpu import blas_threads
+    control = blas_threads()
+    if control is None:
         return False
-    done = False
-    for path in libs:
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for nm in names:
-            fn = getattr(lib, nm, None)
-            if fn is not None:
-                fn(int(n))
-                done = True
-                break
-    return done
+    control[1](int(n))
+    return True
 
 
 def _set_intra(num_threads):

@@ -137,29 +137,12 @@ def _forward(q, k, v, extra, names, scale, out=None):
 _PAR_MIN = 1 << 20     # B*N*T*S*H multiply-adds below which one thread is used
 _CHUNK_BYTES = 1 << 21  # logits per batch chunk: about a core's L2 cache
 _pool = []
-_blas = []             # [(get_num_threads, set_num_threads) or None], found once
 
 
 def _blas_threads():
     """`(get, set)` of the loaded OpenBLAS's thread count, or None when not found."""
-    if not _blas:
-        _blas.append(None)
-        try:
-            import ctypes
-            with open("/proc/self/maps") as f:
-                libs = sorted({ln.split()[-1] for ln in f if "openblas" in ln.lower()})
-            for path in libs:
-                lib = ctypes.CDLL(path)
-                for pre, suf in (("scipy_openblas", "64_"), ("scipy_openblas", ""),
-                                 ("openblas", "64_"), ("openblas", "")):
-                    get = getattr(lib, f"{pre}_get_num_threads{suf}", None)
-                    set_ = getattr(lib, f"{pre}_set_num_threads{suf}", None)
-                    if get is not None and set_ is not None:
-                        _blas[0] = (get, set_)
-                        return _blas[0]
-        except (OSError, AttributeError):  # pragma: no cover - platform specific
-            pass
-    return _blas[0]
+    from ..backend.cpu import blas_threads
+    return blas_threads()
 
 
 def _plan(B, per_item, work, xp):
