@@ -176,10 +176,20 @@ class STFT(Initializer):
                 "scaling": self.scaling}
 
 
+_NUMPY_WINDOWS = {"hann": np.hanning, "hanning": np.hanning, "hamming": np.hamming,
+                  "blackman": np.blackman, "bartlett": np.bartlett}
+
+
 def _get_window(name, length, periodic):
+    """The named window of `length` samples (periodic: the DFT-even form, as scipy's
+    `get_window(..., fftbins=True)`). Common windows come from NumPy; others need scipy."""
+    fn = _NUMPY_WINDOWS.get(str(name).lower()) if isinstance(name, str) else None
+    if fn is not None:
+        return fn(length + 1)[:-1] if periodic else fn(length)
     try:
         from scipy import signal
-    except ImportError:  # pragma: no cover - scipy is a dependency of the test environment
-        raise ImportError("The STFT initializer with a named window needs scipy: "
-                          "pip install scipy, or pass the window values as an array.") from None
+    except ImportError:
+        raise ImportError(f"The STFT initializer's window {name!r} needs scipy: pip install "
+                          "scipy, use 'hann', 'hamming', 'blackman' or 'bartlett', or pass the "
+                          "window values as an array.") from None
     return signal.get_window(name, length, fftbins=periodic)
