@@ -145,3 +145,16 @@ def test_model_build_for_subclassed():
     m = M()
     m.build((None, 4))
     assert m.built and m.count_params() == 15
+
+
+def test_configs_from_a_newer_keras_with_unset_extra_keys_load():
+    from tessera.keras.saving.serialization_lib import (deserialize_keras_object,
+                                                        serialize_keras_object)
+    cfg = serialize_keras_object(keras.layers.Dense(3, name="d"))
+    cfg["config"]["quantization_config"] = None          # written by Keras 3.15
+    cfg["config"]["kernel_initializer"]["config"]["input_axes"] = None
+    layer = deserialize_keras_object(cfg)
+    assert layer.units == 3 and layer.name == "d"
+    cfg["config"]["quantization_config"] = {"mode": "int8"}   # a feature tessera lacks
+    with pytest.raises(TypeError, match="quantization_config"):
+        deserialize_keras_object(cfg)

@@ -127,6 +127,38 @@ def _decode_plain(v):
     return v
 
 
+def _call_from_config(from_config, inner, custom_objects):
+    if "custom_objects" in inspect.signature(from_config).parameters:
+        return from_config(inner, custom_objects=custom_objects)
+    return from_config(inner)
+
+
+def _accepted_args(cls):
+    names = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        try:
+            names.update(p for p in inspect.signature(init).parameters if p != "self")
+        except (TypeError, ValueError):
+            pass
+    return names
+
+
+def _drop_unknown_unset(cls, inner):
+    """`inner` without keys the constructors do not know whose value is unset (None, empty).
+
+    Returns None when there is nothing to drop, or when an unknown key has a real value
+    (that file uses a feature this version does not have).
+    """
+    known = _accepted_args(cls) | {"input_shape", "batch_input_shape", "input_dim", "batch_size"}
+    unknown = [k for k in inner if k not in known]
+    if not unknown or any(inner[k] not in (None, {}, [], False) for k in unknown):
+        return None
+    return {k: v for k, v in inner.items() if k not in unknown}
+
+
 def _resolve(class_name, module, registered_name, custom_objects, module_objects):
     if registered_name:
         obj = reg.get_registered_object(registered_name, custom_objects, module_objects)
@@ -210,8 +242,14 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, module
     with reg.CustomObjectScope(custom_objects or {}), SafeModeScope(safe_mode if not safe_mode else None):
         if from_config is not None:
             try:
-                obj = from_config(inner, custom_objects=custom_objects) \
-                    if "custom_objects" in inspect.signature(from_config).parameters else from_config(inner)
+                try:
+                    obj = _call_from_config(from_config, inner, custom_objects)
+                except TypeError:
+                    # a newer Keras may write keys this version lacks; unset ones are harmless
+                    trimmed = _drop_unknown_unset(cls, inner)
+                    if trimmed is None:
+                        raise
+                    obj = _call_from_config(from_config, trimmed, custom_objects)
             except TypeError as e:
                 raise TypeError(f"{cname}.from_config() could not rebuild the object from its "
                                 f"config: {e}. A custom class whose constructor takes other "
