@@ -25,9 +25,12 @@ def to_tensor(x, dtype=None):
 
 def to_element(struct):
     """A user value (nested tuples/dicts of arrays, scalars, tensors) as an element of Tensors."""
-    if isinstance(struct, list):  # tf.data treats lists as tensors, not structures
-        return to_tensor(struct)
-    return nest.map_structure(to_tensor, struct)
+    if isinstance(struct, dict):
+        return type(struct)((k, to_element(v)) for k, v in struct.items())
+    if isinstance(struct, tuple):  # tf.data treats lists as tensors, tuples as structures
+        items = [to_element(v) for v in struct]
+        return type(struct)(*items) if hasattr(struct, "_fields") else tuple(items)
+    return to_tensor(struct)
 
 
 def arr(t):
@@ -73,15 +76,27 @@ def stack(elements, what="batch"):
     return nest.pack_sequence_as(first, out)
 
 
+def flatten_up_to(structure, value):
+    """Flattens `value` following `structure`'s nesting (lists and shapes in `value` are
+    leaves); a non-nested `value` is broadcast to every leaf of `structure`."""
+    if not nest.is_nested(structure):
+        return [value]
+    if isinstance(value, dict) and isinstance(structure, dict):
+        return [v for k in sorted(structure) for v in flatten_up_to(structure[k], value[k])]
+    if isinstance(value, tuple) and isinstance(structure, (tuple, list)):
+        if len(value) != len(structure):
+            raise ValueError(f"{value!r} does not match the element structure {structure!r}.")
+        return [v for s, x in zip(structure, value) for v in flatten_up_to(s, x)]
+    return [value] * len(nest.flatten(structure))
+
+
 def pad_stack(elements, padded_shapes, padding_values):
     """Pads each component to `padded_shapes` (None dims: the batch's longest) and stacks."""
     first = elements[0]
     flats = [nest.flatten(e) for e in elements]
     n = len(flats[0])
-    shapes = nest.flatten(padded_shapes) if padded_shapes is not None else [None] * n
-    values = nest.flatten(padding_values) if padding_values is not None else [None] * n
-    if len(values) == 1 and n > 1:
-        values = values * n
+    shapes = flatten_up_to(first, padded_shapes)
+    values = flatten_up_to(first, padding_values)
     if len(shapes) != n or len(values) != n:
         raise ValueError(
             f"padded_batch: padded_shapes/padding_values must match the element structure "
@@ -113,7 +128,7 @@ def pad_stack(elements, padded_shapes, padding_values):
                 full.append(target[d])
         pv = values[c]
         if pv is None:
-            pv = "" if arrs[0].dtype == object else 0
+            pv = "" if arrs[0].dtype.kind in "OUS" else 0
         pv = arr(pv) if isinstance(pv, Tensor) else pv
         dtype = arrs[0].dtype
         res = np.full([len(arrs)] + full, pv, dtype=dtype)

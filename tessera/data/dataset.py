@@ -47,7 +47,12 @@ class Iterator:
 
     def __init__(self, dataset):
         self._gen = dataset._make_iter()
-        self.element_spec = dataset.element_spec if dataset._spec_known() else None
+        self._dataset = dataset
+
+    @property
+    def element_spec(self):
+        """The element spec of the dataset being iterated."""
+        return self._dataset.element_spec
 
     def __iter__(self):
         return self
@@ -174,10 +179,10 @@ class Dataset(U._DatasetLike):
         """Iterates the elements as nested NumPy values (strings as bytes), as TF does."""
         def conv(t):
             a = np.asarray(t._a)
-            if a.dtype == object:
+            if a.dtype.kind in "OUS":
                 if a.ndim == 0:
                     v = a.item()
-                    return v.encode() if isinstance(v, str) else v
+                    return v.encode() if isinstance(v, str) else bytes(v)
                 return np.vectorize(lambda s: s.encode() if isinstance(s, str) else s,
                                     otypes=[object])(a)
             return a[()] if a.ndim == 0 else a
@@ -396,7 +401,8 @@ class Dataset(U._DatasetLike):
             return TensorSpec([dim] + inner, s.dtype)
         if shapes is None:
             return nest.map_structure(one, spec)
-        return nest.map_structure(one, spec, shapes)
+        flat = [one(s, shp) for s, shp in zip(nest.flatten(spec), U.flatten_up_to(spec, shapes))]
+        return nest.pack_sequence_as(spec, flat)
 
     def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None,
               deterministic=None, name=None):

@@ -141,8 +141,9 @@ class IterableAdapter:
         if hasattr(data, "__len__"):
             try:
                 n = len(data)
-            except TypeError:
+            except TypeError:  # an infinite or unknown-length dataset
                 n = None
+        self._finite = n is not None
         self.num_batches = steps if steps is not None else n
         self._iterator = None
 
@@ -159,8 +160,8 @@ class IterableAdapter:
             it = self._iterator
         else:
             it = iter(data)
-            if self.steps is not None and not hasattr(data, "__len__"):
-                self._iterator = it
+            if self.steps is not None and not self._finite:
+                self._iterator = it  # one iterator continues across epochs, as in Keras
         count = 0
         for batch in it:
             x, y, sw = unpack_x_y_sample_weight(batch)
