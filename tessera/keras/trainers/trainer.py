@@ -287,19 +287,28 @@ class Trainer:
         self.stop_training = False
         cbs = self._callbacks(callbacks, verbose, epochs, len(adapter) if adapter.num_batches else None,
                               add_history=True)
-        rng = np.random
+        rng = self._fit_shuffle_rng = _shuffle_rng()
+        self._initial_epoch = self._initial_step = None
         cbs.on_train_begin()
+        # A callback (BackupAndRestore) may ask to resume at an epoch and step.
+        if self._initial_epoch is not None:
+            initial_epoch = self._initial_epoch
+        skip = self._initial_step or 0
+        self._initial_epoch = self._initial_step = None
         logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
             step = -1
             for step, (bx, by, bsw) in enumerate(adapter.batches(rng)):
+                if step < skip:
+                    continue  # already trained before the run was interrupted
                 cbs.on_train_batch_begin(step)
                 logs = self.train_step(da.pack_x_y_sample_weight(bx, by, bsw))
                 cbs.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
+            skip = 0
             if step < 0:
                 raise ValueError("The training data yielded no batches: check that it is not "
                                  "empty (or that steps_per_epoch matches its size).")
@@ -402,6 +411,17 @@ class Trainer:
         """The model's output for one batch, as NumPy arrays."""
         out = self.predict_step((da._tensors(x),))
         return nest.map_structure(lambda t: np.asarray(t), out)
+
+
+def _shuffle_rng():
+    """A Philox generator for `fit`'s shuffling, seeded from `ts.random.set_seed`'s stream
+    (or NumPy's global state when no seed is set); its state can be checkpointed."""
+    from ...backend import random as ts_random
+    if ts_random.global_seed() is not None:
+        seed = int(ts_random.next_rng(None, "fit_shuffle").integers(0, 2 ** 63 - 1))
+    else:
+        seed = int(np.random.randint(0, 2 ** 31 - 1))
+    return np.random.Generator(np.random.Philox(seed))
 
 
 def _result(model, logs, return_dict):
