@@ -301,7 +301,6 @@ print("SAVED", os.path.exists(path))
 """
 
 
-@pytest.mark.xfail(strict=True, reason="tessera.keras.callbacks has no ModelCheckpoint")
 def test_model_checkpoint_callback(tmp_path):
     assert results(run_program(tmp_path, MODEL_CHECKPOINT))["SAVED"] == "True"
 
