@@ -7,7 +7,7 @@ import importlib
 
 OP_MODULES = ("creation", "math", "unary", "reduce", "array", "indexing", "linalg", "nn",
               "random", "clip", "segment", "fused", "conv", "pooling",
-              "normalization", "image", "rnn", "attention")
+              "normalization", "image", "image_adjust", "rnn", "attention")
 
 
 class MissingSymbol(AttributeError):

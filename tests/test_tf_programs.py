@@ -277,9 +277,6 @@ print("LAST", h.history["loss"][-1])
 """
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Trainer._trainable_vars() caches self.trainable_variables before the first forward "
-    "pass; for an unbuilt subclassed keras.Model that is [], so fit() never updates it"))
 def test_subclassed_model_fit_trains(tmp_path):
     res = results(run_program(tmp_path, SUBCLASSED_FIT))
     assert float(res["LAST"]) < 0.1 * float(res["FIRST"])
@@ -314,7 +311,5 @@ print("SHAPE", tuple(next(iter(ds)).shape))
 """
 
 
-@pytest.mark.xfail(strict=True, reason="tessera has no tf.image.random_flip_left_right "
-                                       "(tf.image is empty)")
 def test_tf_image_random_flip_in_map(tmp_path):
     assert results(run_program(tmp_path, RANDOM_FLIP))["SHAPE"] == "(4, 2, 3, 1)"

@@ -207,18 +207,19 @@ class Trainer:
         return self.get_metrics_result()
 
     def _trainable_vars(self):
-        if self._train_vars is None:
+        # read after the forward pass: a subclassed model creates its weights on first call
+        if not self._train_vars:
             self._train_vars = self.trainable_variables
         return self._train_vars
 
     def train_step(self, data):
         """One optimisation step on a batch; returns the metric values (override to customise fit)."""
         x, y, sample_weight = da.unpack_x_y_sample_weight(data)
-        variables = self._trainable_vars()
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
                                      training=True)
+        variables = self._trainable_vars()
         self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
         if variables:
             grads = tape.gradient(loss, variables)
