@@ -10,6 +10,7 @@ import glob as _glob
 import os
 import pickle
 import tempfile
+import itertools
 import threading
 
 import numpy as np
@@ -28,60 +29,7 @@ INFINITE_CARDINALITY = INFINITE
 UNKNOWN_CARDINALITY = UNKNOWN
 
 
-class DatasetSpec:
-    """Describes a Dataset that is itself an element (from `window`), as `tf.data.DatasetSpec`."""
-
-    def __init__(self, element_spec, dataset_shape=()):
-        self.element_spec = element_spec
-        self.shape = dataset_shape
-
-    def __eq__(self, other):
-        return isinstance(other, DatasetSpec) and other.element_spec == self.element_spec
-
-    def __repr__(self):
-        return f"DatasetSpec({self.element_spec!r}, TensorShape({list(self.shape)}))"
-
-
-class Iterator:
-    """An iterator over a Dataset, as `tf.data.Iterator` (`next(it)`, `it.get_next()`)."""
-
-    def __init__(self, dataset):
-        self._gen = dataset._make_iter()
-        self._dataset = dataset
-
-    @property
-    def element_spec(self):
-        """The element spec of the dataset being iterated."""
-        return self._dataset.element_spec
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        return next(self._gen)
-
-    def get_next(self):
-        """The next element; raises `ts.errors.OutOfRangeError` at the end."""
-        try:
-            return next(self._gen)
-        except StopIteration:
-            from ..core.errors import OutOfRangeError
-            raise OutOfRangeError("End of sequence") from None
-
-    def get_next_as_optional(self):
-        try:
-            return next(self._gen)
-        except StopIteration:
-            return None
-
-    def close(self):
-        self._gen.close()
-
-    def __del__(self):
-        try:
-            self._gen.close()
-        except Exception:
-            pass
+from .iterator import DatasetSpec, Iterator  # noqa: E402
 
 
 def _as_dataset(x, what):
@@ -116,6 +64,11 @@ class Dataset(U._DatasetLike):
         self._spec = element_spec
         self._spec_fn = spec_fn
         self._spec_lock = threading.Lock()
+        # Fast path for in-memory data: `(element, flat_arrays, make_index_iter)` when every
+        # element is `element`'s structure filled with `a[i]` for the indices the iterator
+        # yields (from_tensor_slices, and shuffles of it). `batch` then gathers whole
+        # batches with one fancy index per array instead of stacking elements one by one.
+        self._slices = None
 
     # -- plumbing ------------------------------------------------------------------------
     def _make_iter(self):
@@ -209,10 +162,15 @@ class Dataset(U._DatasetLike):
         n = flat[0].shape[0]
         spec = nest.map_structure(lambda t: TensorSpec(t.shape[1:], t.dtype), element)
 
-        def gen():
-            for i in range(n):
-                yield nest.pack_sequence_as(element, [_wrap(np.asarray(a[i])) for a in flat])
-        return Dataset(gen, n, spec)
+        ds = Dataset(None, n, spec)
+        ds._slices = (element, flat, lambda: iter(range(n)))
+        ds._make_iter_fn = ds._slice_elements
+        return ds
+
+    def _slice_elements(self):
+        element, flat, make_index_iter = self._slices
+        for i in make_index_iter():
+            yield nest.pack_sequence_as(element, [_wrap(np.asarray(a[i])) for a in flat])
 
     @staticmethod
     def from_tensors(tensors, name=None):
@@ -409,6 +367,19 @@ class Dataset(U._DatasetLike):
         """Stacks `batch_size` consecutive elements into one (the last may be smaller unless
         `drop_remainder`)."""
         batch_size = _positive(batch_size, "batch_size")
+        if self._slices is not None:
+            element, flat, make_index_iter = self._slices
+
+            def gather():
+                idx = make_index_iter()
+                while True:
+                    chunk = list(itertools.islice(idx, batch_size))
+                    if not chunk or (drop_remainder and len(chunk) < batch_size):
+                        return
+                    ix = np.asarray(chunk, dtype=np.int64)
+                    yield nest.pack_sequence_as(element, [_wrap(a[ix]) for a in flat])
+            return self._derived(gather, self._batched_card(batch_size, drop_remainder),
+                                 spec_fn=lambda: self._batched_spec(batch_size, drop_remainder))
 
         def gen():
             buf = []
@@ -427,6 +398,19 @@ class Dataset(U._DatasetLike):
         """Batches elements of different shapes, padding each to `padded_shapes` (unknown
         dimensions: the longest in the batch) with `padding_values` (default 0 / "")."""
         batch_size = _positive(batch_size, "batch_size")
+        if self._slices is not None:
+            element, flat, make_index_iter = self._slices
+
+            def gather():
+                idx = make_index_iter()
+                while True:
+                    chunk = list(itertools.islice(idx, batch_size))
+                    if not chunk or (drop_remainder and len(chunk) < batch_size):
+                        return
+                    ix = np.asarray(chunk, dtype=np.int64)
+                    yield nest.pack_sequence_as(element, [_wrap(a[ix]) for a in flat])
+            return self._derived(gather, self._batched_card(batch_size, drop_remainder),
+                                 spec_fn=lambda: self._batched_spec(batch_size, drop_remainder))
 
         def gen():
             buf = []
@@ -485,12 +469,23 @@ class Dataset(U._DatasetLike):
         epoch = [0]
         lock = threading.Lock()
 
-        def gen():
+        def rng_for_pass():
             with lock:
                 e = epoch[0]
                 if reshuffle:
                     epoch[0] += 1
-            rng = np.random.Generator(np.random.Philox(key=key, counter=[e, 0, 0, 0]))
+            return np.random.Generator(np.random.Philox(key=key, counter=[e, 0, 0, 0]))
+
+        if self._slices is not None:  # shuffle indices, not elements (same buffer semantics)
+            element, flat, parent_indices = self._slices
+            out = self._derived(None, self._card, spec_fn=self._same_spec())
+            out._slices = (element, flat,
+                           lambda: U.shuffle(parent_indices(), buffer_size, rng_for_pass()))
+            out._make_iter_fn = out._slice_elements
+            return out
+
+        def gen():
+            rng = rng_for_pass()
             yield from U.shuffle(self._make_iter(), buffer_size, rng)
         return self._derived(gen, self._card, spec_fn=self._same_spec())
 

@@ -337,3 +337,20 @@ def test_keras_fit_infinite_dataset_with_steps_and_validation():
               validation_data=D.from_tensor_slices((x, y)).batch(4), verbose=0)
     assert len(h.history["loss"]) == 2 and len(h.history["val_loss"]) == 2
     assert all(np.isfinite(h.history["loss"]))
+
+
+def test_in_memory_fast_path_matches_element_path():
+    """from_tensor_slices -> shuffle -> batch gathers whole batches by index; the result
+    must equal the element-by-element path (here forced by an identity map)."""
+    x = np.arange(50 * 3, dtype=np.float32).reshape(50, 3)
+    y = np.arange(50)
+    fast = ts.data.Dataset.from_tensor_slices((x, y)).shuffle(16, seed=7).batch(8)
+    slow = (ts.data.Dataset.from_tensor_slices((x, y)).map(lambda a, b: (a, b))
+            .shuffle(16, seed=7).batch(8))
+    assert fast._slices is not None and slow._slices is None
+    for (fa, fb), (sa, sb) in zip(fast, slow):
+        np.testing.assert_array_equal(fa.numpy(), sa.numpy())
+        np.testing.assert_array_equal(fb.numpy(), sb.numpy())
+    assert len(list(fast)) == 7 and sorted(np.concatenate([b.numpy() for _, b in fast])) == list(y)
+    dropped = ts.data.Dataset.from_tensor_slices(x).batch(8, drop_remainder=True)
+    assert [tuple(b.shape) for b in dropped] == [(8, 3)] * 6
