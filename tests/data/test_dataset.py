@@ -344,10 +344,11 @@ def test_in_memory_fast_path_matches_element_path():
     must equal the element-by-element path (here forced by an identity map)."""
     x = np.arange(50 * 3, dtype=np.float32).reshape(50, 3)
     y = np.arange(50)
-    fast = ts.data.Dataset.from_tensor_slices((x, y)).shuffle(16, seed=7).batch(8)
-    slow = (ts.data.Dataset.from_tensor_slices((x, y)).map(lambda a, b: (a, b))
-            .shuffle(16, seed=7).batch(8))
-    assert fast._slices is not None and slow._slices is None
+    shuffled = ts.data.Dataset.from_tensor_slices((x, y)).shuffle(16, seed=7)
+    mapped = (ts.data.Dataset.from_tensor_slices((x, y)).map(lambda a, b: (a, b))
+              .shuffle(16, seed=7))
+    assert shuffled._slices is not None and mapped._slices is None
+    fast, slow = shuffled.batch(8), mapped.batch(8)
     for (fa, fb), (sa, sb) in zip(fast, slow):
         np.testing.assert_array_equal(fa.numpy(), sa.numpy())
         np.testing.assert_array_equal(fb.numpy(), sb.numpy())
