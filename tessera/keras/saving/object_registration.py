@@ -45,7 +45,8 @@ def _load_builtins():
     import importlib
     for fam in _FAMILIES:
         importlib.import_module(f"tessera.keras.{fam}")
-    importlib.import_module("tessera.keras.optimizers.schedules")
+    for mod in ("optimizers.schedules", "models.sequential", "models.functional"):
+        importlib.import_module(f"tessera.keras.{mod}")
 
 
 def builtin(name, module=None):

@@ -59,9 +59,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     if not os.path.exists(filepath):
         raise ValueError(f"File not found: filepath={filepath}. Please ensure the file is an "
                          "accessible `.keras` zip file.")
-    if filepath.endswith((".h5", ".hdf5")) and not filepath.endswith(".keras"):
-        raise ValueError(f"load_model: {filepath} is a legacy HDF5 model file, which is not "
-                         "supported; save models in the `.keras` format.")
+    if filepath.endswith((".h5", ".hdf5")):
+        from . import legacy_h5
+        return legacy_h5.load_legacy_model(filepath, custom_objects=custom_objects,
+                                           compile=compile, safe_mode=safe_mode)
     return saving_lib.load_model(filepath, custom_objects=custom_objects, compile=compile,
                                  safe_mode=safe_mode)
 
@@ -86,7 +87,12 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
     filepath = _path(filepath, "load_weights")
     if kwargs:
         raise ValueError(f"load_weights: unknown arguments {sorted(kwargs)}.")
+    if filepath.endswith((".h5", ".hdf5")):
+        from . import legacy_h5
+        if legacy_h5.is_legacy_h5(filepath):
+            return legacy_h5.load_legacy_weights(model, filepath, skip_mismatch=skip_mismatch)
     if not filepath.endswith((".weights.h5", ".keras")):
         raise ValueError("File format not supported: filepath="
-                         f"{filepath}. Keras 3 only supports `.weights.h5` and `.keras` files.")
+                         f"{filepath}. Tessera reads `.keras`, `.weights.h5` and legacy Keras "
+                         "`.h5` files.")
     saving_lib.load_weights_only(model, filepath, skip_mismatch=skip_mismatch)
