@@ -275,6 +275,28 @@ def interleave(input_it, open_fn, cycle_length, block_length):
             idx, block = (idx + 1) % cycle_length, 0
 
 
+def shuffle_known(items, buffer_size, rng):
+    """`shuffle` for a list known in full: the same output for the same generator (the
+    steady-state draws all share one bound, so they are drawn in one call)."""
+    items = list(items)
+    n = len(items)
+    if n <= buffer_size:
+        yield from shuffle(iter(items), buffer_size, rng)
+        return
+    buf = items[:buffer_size]
+    draws = rng.integers(buffer_size, size=n - buffer_size).tolist()
+    for k, i in enumerate(draws):
+        out = buf[i]
+        buf[i] = items[buffer_size + k]
+        yield out
+    while buf:
+        i = int(rng.integers(len(buf)))
+        out = buf[i]
+        buf[i] = buf[-1]
+        buf.pop()
+        yield out
+
+
 def shuffle(it, buffer_size, rng):
     """TensorFlow's shuffle buffer: fill, then emit a random slot and refill it."""
     buf = []

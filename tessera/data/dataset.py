@@ -480,7 +480,8 @@ class Dataset(U._DatasetLike):
             element, flat, parent_indices = self._slices
             out = self._derived(None, self._card, spec_fn=self._same_spec())
             out._slices = (element, flat,
-                           lambda: U.shuffle(parent_indices(), buffer_size, rng_for_pass()))
+                           lambda: U.shuffle_known(parent_indices(), buffer_size,
+                                                   rng_for_pass()))
             out._make_iter_fn = out._slice_elements
             return out
 
