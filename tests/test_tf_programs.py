@@ -42,6 +42,7 @@ SEQUENTIAL_PIPELINE = """
 import os, sys
 import numpy as np
 import tensorflow as tf
+tf.keras.utils.set_random_seed(0)  # reproducible runs
 from tensorflow import keras
 
 tf.random.set_seed(0)
@@ -95,6 +96,7 @@ FUNCTIONAL = """
 import os, sys
 import numpy as np
 import tensorflow as tf
+tf.keras.utils.set_random_seed(0)  # reproducible runs
 from tensorflow import keras
 from tensorflow.keras import layers
 
@@ -147,6 +149,7 @@ def test_functional_model_dataset_validation_early_stopping(tmp_path):
 CUSTOM_LOOP = """
 import numpy as np
 import tensorflow as tf
+tf.keras.utils.set_random_seed(0)  # reproducible runs
 
 tf.random.set_seed(2)
 rng = np.random.default_rng(2)
@@ -205,6 +208,7 @@ CNN_CUSTOM_LAYER = """
 import os, sys
 import numpy as np
 import tensorflow as tf
+tf.keras.utils.set_random_seed(0)  # reproducible runs
 from tensorflow import keras
 
 @keras.utils.register_keras_serializable(package="demo")
@@ -258,6 +262,7 @@ def test_cnn_repeat_steps_per_epoch_registered_custom_layer(tmp_path):
 SUBCLASSED_FIT = """
 import numpy as np
 import tensorflow as tf
+tf.keras.utils.set_random_seed(0)  # reproducible runs
 from tensorflow import keras
 
 class Net(keras.Model):
@@ -286,6 +291,7 @@ MODEL_CHECKPOINT = """
 import os, sys
 import numpy as np
 import tensorflow as tf
+tf.keras.utils.set_random_seed(0)  # reproducible runs
 x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
 y = x.sum(1, keepdims=True)
 m = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(1)])
@@ -305,6 +311,7 @@ def test_model_checkpoint_callback(tmp_path):
 RANDOM_FLIP = """
 import numpy as np
 import tensorflow as tf
+tf.keras.utils.set_random_seed(0)  # reproducible runs
 ds = (tf.data.Dataset.from_tensor_slices(np.ones((4, 2, 3, 1), "float32"))
       .map(tf.image.random_flip_left_right).batch(4))
 print("SHAPE", tuple(next(iter(ds)).shape))
