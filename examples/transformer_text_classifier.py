@@ -23,22 +23,13 @@ except ImportError:  # running from a source checkout that is not installed
 from tessera import keras
 from tessera.keras import layers
 
-VOCAB, MAXLEN = 2000, 40
-POSITIVE, NEGATIVE = np.arange(2, 22), np.arange(22, 42)   # 0 padding, 1 unused
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from synthetic_reviews import MAXLEN, VOCAB, make_reviews as _make_reviews  # noqa: E402
 
 
 def make_reviews(n, seed, maxlen=MAXLEN, vocab=VOCAB):
-    """(tokens (n, maxlen) int32, labels (n,) int64): 1 when positive words outnumber negative."""
-    rng = np.random.default_rng(seed)
-    x = rng.integers(42, vocab, size=(n, maxlen))                   # neutral words
-    k = 2 * rng.integers(0, 4, size=n) + 1                          # 1, 3, 5 or 7 sentiment words
-    rank = np.argsort(rng.random((n, maxlen)), axis=1).argsort(axis=1)
-    place = rank < k[:, None]                                       # k random positions per row
-    sign = rng.random((n, maxlen)) < 0.5                            # positive or negative word
-    words = np.where(sign, rng.choice(POSITIVE, (n, maxlen)), rng.choice(NEGATIVE, (n, maxlen)))
-    x = np.where(place, words, x).astype("int32")
-    score = (place & sign).sum(1) - (place & ~sign).sum(1)
-    return x, (score > 0).astype("int64")
+    """(tokens (n, maxlen) int32, labels (n,) int64): see examples/synthetic_reviews.py."""
+    return _make_reviews(n, seed, maxlen, vocab, label_dtype="int64")
 
 
 class TransformerBlock(layers.Layer):
