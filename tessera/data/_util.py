@@ -275,26 +275,45 @@ def interleave(input_it, open_fn, cycle_length, block_length):
             idx, block = (idx + 1) % cycle_length, 0
 
 
-def shuffle_known(items, buffer_size, rng):
-    """`shuffle` for a list known in full: the same output for the same generator (the
-    steady-state draws all share one bound, so they are drawn in one call)."""
-    items = list(items)
-    n = len(items)
-    if n <= buffer_size:
-        yield from shuffle(iter(items), buffer_size, rng)
-        return
-    buf = items[:buffer_size]
-    draws = rng.integers(buffer_size, size=n - buffer_size).tolist()
-    for k, i in enumerate(draws):
-        out = buf[i]
-        buf[i] = items[buffer_size + k]
-        yield out
-    while buf:
-        i = int(rng.integers(len(buf)))
-        out = buf[i]
+def shuffle_order(order, buffer_size, rng):
+    """`shuffle` applied to a sequence known in full (an index array), vectorised.
+
+    Returns the same permutation as `shuffle(iter(order), buffer_size, rng)` with the same
+    generator: the steady-state slot draws share one bound and are drawn in one call; the
+    element emitted at step `j` is whatever the last earlier step wrote into slot `d[j]`
+    (or the slot's initial element), found with one stable sort instead of a Python loop.
+    """
+    order = np.asarray(order, dtype=np.int64)
+    n, size = len(order), buffer_size
+    if n <= size:
+        return order[_drain(np.arange(n), rng)]
+    k = n - size
+    d = rng.integers(size, size=k)
+    by_slot = np.argsort(d, kind="stable")   # steps grouped by slot, in step order
+    slots = d[by_slot]
+    first = np.ones(k, dtype=bool)
+    first[1:] = slots[1:] != slots[:-1]
+    prev_step = np.empty(k, dtype=np.int64)   # the previous step that wrote the same slot
+    prev_step[0] = -1
+    prev_step[1:] = by_slot[:-1]
+    emitted = np.empty(k, dtype=np.int64)
+    emitted[by_slot] = np.where(first, slots, size + prev_step)
+    last = np.ones(k, dtype=bool)              # the final write into each slot
+    last[:-1] = first[1:]
+    final = np.arange(size)
+    final[slots[last]] = size + by_slot[last]
+    return order[np.concatenate([emitted, _drain(final, rng)])]
+
+
+def _drain(buf, rng):
+    """Empties a shuffle buffer as `shuffle` does: a random slot out, the last slot into it."""
+    buf = buf.tolist()
+    out = []
+    for i in rng.integers(np.arange(len(buf), 0, -1)).tolist() if buf else ():
+        out.append(buf[i])
         buf[i] = buf[-1]
         buf.pop()
-        yield out
+    return np.asarray(out, dtype=np.int64)
 
 
 def shuffle(it, buffer_size, rng):

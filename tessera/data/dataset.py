@@ -10,7 +10,6 @@ import glob as _glob
 import os
 import pickle
 import tempfile
-import itertools
 import threading
 
 import numpy as np
@@ -163,13 +162,13 @@ class Dataset(U._DatasetLike):
         spec = nest.map_structure(lambda t: TensorSpec(t.shape[1:], t.dtype), element)
 
         ds = Dataset(None, n, spec)
-        ds._slices = (element, flat, lambda: iter(range(n)))
+        ds._slices = (element, flat, lambda: np.arange(n))
         ds._make_iter_fn = ds._slice_elements
         return ds
 
     def _slice_elements(self):
-        element, flat, make_index_iter = self._slices
-        for i in make_index_iter():
+        element, flat, make_indices = self._slices
+        for i in make_indices().tolist():
             yield nest.pack_sequence_as(element, [_wrap(np.asarray(a[i])) for a in flat])
 
     @staticmethod
@@ -362,23 +361,26 @@ class Dataset(U._DatasetLike):
         flat = [one(s, shp) for s, shp in zip(nest.flatten(spec), U.flatten_up_to(spec, shapes))]
         return nest.pack_sequence_as(spec, flat)
 
+    def _gather_batches(self, batch_size, drop_remainder):
+        """The in-memory fast path of `batch`: whole batches gathered by index."""
+        element, flat, make_indices = self._slices
+
+        def gather():
+            order = make_indices()
+            stop = len(order) - len(order) % batch_size if drop_remainder else len(order)
+            for start in range(0, stop, batch_size):
+                ix = order[start:start + batch_size]
+                yield nest.pack_sequence_as(element, [_wrap(a[ix]) for a in flat])
+        return gather
+
     def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None,
               deterministic=None, name=None):
         """Stacks `batch_size` consecutive elements into one (the last may be smaller unless
         `drop_remainder`)."""
         batch_size = _positive(batch_size, "batch_size")
         if self._slices is not None:
-            element, flat, make_index_iter = self._slices
-
-            def gather():
-                idx = make_index_iter()
-                while True:
-                    chunk = list(itertools.islice(idx, batch_size))
-                    if not chunk or (drop_remainder and len(chunk) < batch_size):
-                        return
-                    ix = np.asarray(chunk, dtype=np.int64)
-                    yield nest.pack_sequence_as(element, [_wrap(a[ix]) for a in flat])
-            return self._derived(gather, self._batched_card(batch_size, drop_remainder),
+            return self._derived(self._gather_batches(batch_size, drop_remainder),
+                                 self._batched_card(batch_size, drop_remainder),
                                  spec_fn=lambda: self._batched_spec(batch_size, drop_remainder))
 
         def gen():
@@ -399,17 +401,8 @@ class Dataset(U._DatasetLike):
         dimensions: the longest in the batch) with `padding_values` (default 0 / "")."""
         batch_size = _positive(batch_size, "batch_size")
         if self._slices is not None:
-            element, flat, make_index_iter = self._slices
-
-            def gather():
-                idx = make_index_iter()
-                while True:
-                    chunk = list(itertools.islice(idx, batch_size))
-                    if not chunk or (drop_remainder and len(chunk) < batch_size):
-                        return
-                    ix = np.asarray(chunk, dtype=np.int64)
-                    yield nest.pack_sequence_as(element, [_wrap(a[ix]) for a in flat])
-            return self._derived(gather, self._batched_card(batch_size, drop_remainder),
+            return self._derived(self._gather_batches(batch_size, drop_remainder),
+                                 self._batched_card(batch_size, drop_remainder),
                                  spec_fn=lambda: self._batched_spec(batch_size, drop_remainder))
 
         def gen():
@@ -480,7 +473,7 @@ class Dataset(U._DatasetLike):
             element, flat, parent_indices = self._slices
             out = self._derived(None, self._card, spec_fn=self._same_spec())
             out._slices = (element, flat,
-                           lambda: U.shuffle_known(parent_indices(), buffer_size,
+                           lambda: U.shuffle_order(parent_indices(), buffer_size,
                                                    rng_for_pass()))
             out._make_iter_fn = out._slice_elements
             return out

@@ -355,3 +355,17 @@ def test_in_memory_fast_path_matches_element_path():
     assert len(list(fast)) == 7 and sorted(np.concatenate([b.numpy() for _, b in fast])) == list(y)
     dropped = ts.data.Dataset.from_tensor_slices(x).batch(8, drop_remainder=True)
     assert [tuple(b.shape) for b in dropped] == [(8, 3)] * 6
+
+
+def test_vectorised_index_shuffle_equals_buffer_shuffle():
+    """`shuffle_order` (the in-memory fast path) emits exactly what the element-by-element
+    TensorFlow buffer shuffle emits with the same generator, for every buffer size."""
+    from tessera.data import _util as U
+    for n, size in [(1, 1), (7, 3), (50, 16), (50, 50), (50, 80), (300, 1), (1000, 97)]:
+        for seed in range(3):
+            order = np.arange(n) * 10 + 5
+            fast = U.shuffle_order(order, size, np.random.Generator(np.random.Philox(seed)))
+            slow = list(U.shuffle(iter(order.tolist()), size,
+                                  np.random.Generator(np.random.Philox(seed))))
+            assert fast.tolist() == slow and sorted(slow) == order.tolist()
+    assert U.shuffle_order(np.arange(0), 4, np.random.default_rng(0)).tolist() == []
