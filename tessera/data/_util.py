@@ -1,7 +1,9 @@
 """Helpers shared by `ts.data`: element conversion, specs, batching and the iterator kernels."""
+import itertools
 import os
 import queue
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -164,25 +166,81 @@ def num_workers(num_parallel_calls):
     return n
 
 
-def parallel_map(it, fn, workers):
-    """Applies `fn` on a thread pool, `workers` calls in flight, yielding in input order."""
+_MAP_CHUNK = 32     # elements per task of a parallel map
+_TRIAL_CHUNKS = 4   # chunks timed each way by autotuned_map
+
+
+def parallel_map(it, fn, workers, chunk=_MAP_CHUNK, control=None):
+    """Applies `fn` on a thread pool, yielding in input order.
+
+    Each task maps `chunk` consecutive elements: a Python map function holds the GIL, and
+    handing single elements between threads would cost more than the calls themselves
+    (with tasks of one element, two threads ran 3x slower than none). `2 * workers` tasks
+    are in flight, so functions that release the GIL (large NumPy work, I/O) overlap.
+    Setting `control["stop"]` makes it stop taking elements from `it`, deliver what is in
+    flight and return, leaving `it` open where it stopped.
+    """
+    def run(elements):
+        out = []
+        for e in elements:
+            try:
+                out.append(fn(e))
+            except BaseException as exc:  # the elements before it are still delivered
+                return out, exc
+        return out, None
+
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tessera-data-map")
     pending = []
+    stopped = False
     try:
-        for element in it:
-            pending.append(pool.submit(fn, element))
-            if len(pending) >= 2 * workers:
-                # result() re-raises the function's own exception, with its traceback
-                yield pending.pop(0).result()
-        while pending:
-            yield pending.pop(0).result()
+        while True:
+            stopped = control is not None and control.get("stop", False)
+            elements = [] if stopped else list(itertools.islice(it, chunk))
+            if elements:
+                pending.append(pool.submit(run, elements))
+            if pending and (len(pending) >= 2 * workers or not elements):
+                out, exc = pending.pop(0).result()
+                yield from out
+                if exc is not None:
+                    raise exc  # the function's own exception, with its traceback
+            elif not elements:
+                return
     finally:
         for f in pending:
             f.cancel()
         pool.shutdown(wait=False)
         close = getattr(it, "close", None)
-        if close is not None:
+        if close is not None and not stopped:
             close()
+
+
+def autotuned_map(it, fn, workers, tuned):
+    """`parallel_map` or an inline map, whichever runs faster here (`ts.data.AUTOTUNE`).
+
+    On the first pass, `_TRIAL_CHUNKS` chunks are mapped inline and as many on `workers`
+    threads; the wall time per element of each trial (the consumer's own work included, so
+    GIL contention counts) decides, and the choice is kept in `tuned` for later passes.
+    """
+    choice = tuned.get("workers")
+    if choice is not None:
+        yield from (parallel_map(it, fn, choice) if choice else (fn(e) for e in it))
+        return
+    n = _TRIAL_CHUNKS * _MAP_CHUNK
+    t0 = time.perf_counter()
+    for e in itertools.islice(it, n):
+        yield fn(e)
+    inline = (time.perf_counter() - t0) / n
+    control = {}
+    t0 = time.perf_counter()
+    for k, out in enumerate(parallel_map(it, fn, workers, control=control)):
+        yield out
+        if k + 1 == n:
+            threaded = (time.perf_counter() - t0) / n
+            tuned["workers"] = workers if threaded < 0.8 * inline else 0
+            control["stop"] = not tuned["workers"]
+    if control.get("stop"):
+        for e in it:   # the threads lost: the rest of the pass inline
+            yield fn(e)
 
 
 _DONE = object()

@@ -309,19 +309,29 @@ class Dataset(U._DatasetLike):
         """Applies `map_func` to each element (a tuple element is unpacked into arguments).
 
         Args:
-            num_parallel_calls: None (sequential), an int > 1 or `ts.data.AUTOTUNE` to run
-                calls on a thread pool; the output order is the input order.
+            num_parallel_calls: None (calls run in the consuming thread), an int (that many
+                worker threads, each mapping runs of consecutive elements) or
+                `ts.data.AUTOTUNE`: the first pass times a few hundred elements mapped in
+                the consuming thread and on worker threads and keeps the faster (a Python
+                function holds the GIL, so threads only help functions that release it,
+                such as large NumPy work or file reads). The output order is the input
+                order either way.
         """
         if not callable(map_func):
             raise TypeError(f"map_func must be callable, got {type(map_func).__name__}.")
-        workers = U.num_workers(num_parallel_calls)
+        autotune = num_parallel_calls is not None and \
+            int(np.asarray(num_parallel_calls)) == AUTOTUNE
+        workers = 0 if num_parallel_calls is None else U.num_workers(num_parallel_calls)
+        tuned = {}   # AUTOTUNE's choice, measured on the first pass and kept
 
         def apply(element):
             return U.to_element(U.call_fn(map_func, element))
 
         def gen():
             it = self._make_iter()
-            if workers <= 1:
+            if autotune:
+                yield from U.autotuned_map(it, apply, workers, tuned)
+            elif workers == 0:
                 for element in it:
                     yield apply(element)
             else:

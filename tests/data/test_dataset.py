@@ -99,17 +99,48 @@ def test_map_filter_unpacking():
         list(D.range(3).filter(lambda x: x))
 
 
-@pytest.mark.parametrize("npc", [4, ts.data.AUTOTUNE, ts.data.experimental.AUTOTUNE])
-def test_parallel_map_keeps_order_and_uses_threads(npc):
+def test_parallel_map_keeps_order_and_uses_threads():
     threads = set()
 
     def f(x):
         threads.add(threading.current_thread().name)
         time.sleep(0.002 * (5 - int(x) % 5))  # later elements finish first
         return x * x
-    out = vals(D.range(20).map(f, num_parallel_calls=npc))
-    assert out == [i * i for i in range(20)]
+    out = vals(D.range(100).map(f, num_parallel_calls=4))
+    assert out == [i * i for i in range(100)]
     assert any("tessera-data-map" in t for t in threads)
+
+
+@pytest.mark.parametrize("autotune", [ts.data.AUTOTUNE, ts.data.experimental.AUTOTUNE])
+def test_autotuned_map_keeps_order_and_picks_threads_for_gil_free_work(autotune):
+    """AUTOTUNE times the first elements inline and on threads: a function that waits
+    without the GIL (here sleep) runs about twice as fast on two threads, so threads win;
+    the output order is the input order throughout the switch."""
+    threads = []
+
+    def f(x):
+        threads.append(threading.current_thread().name)
+        time.sleep(0.002)
+        return x * 3
+    n = 2 * 2 * 4 * 32 + 37   # both trials, then more
+    assert vals(D.range(n).map(f, num_parallel_calls=autotune)) == [3 * i for i in range(n)]
+    assert not any("tessera-data-map" in t for t in threads[:128])   # the inline trial
+    assert all("tessera-data-map" in t for t in threads[-100:])      # threads were kept
+
+
+def test_autotuned_map_on_python_work_keeps_order_and_errors():
+    ds = D.range(700).map(lambda x: x + 1, num_parallel_calls=ts.data.AUTOTUNE)
+    assert vals(ds) == list(range(1, 701)) and vals(ds) == list(range(1, 701))
+
+    def bad(x):
+        if int(x) == 500:
+            raise KeyError("boom-at-500")
+        return x
+    got = []
+    with pytest.raises(KeyError, match="boom-at-500"):
+        for v in D.range(700).map(bad, num_parallel_calls=ts.data.AUTOTUNE):
+            got.append(int(v))
+    assert got == list(range(500))
 
 
 def _user_fn_that_fails(x):
