@@ -1,4 +1,6 @@
 import json
+import os
+import tempfile
 
 import numpy as np
 import pytest
@@ -158,3 +160,29 @@ def test_configs_from_a_newer_keras_with_unset_extra_keys_load():
     cfg["config"]["quantization_config"] = {"mode": "int8"}   # a feature tessera lacks
     with pytest.raises(TypeError, match="quantization_config"):
         deserialize_keras_object(cfg)
+
+
+def test_functional_layer_order_is_keras_order():
+    """`model.layers` follows Keras 3's graph order (deepest first, ties in the order a walk
+    from the outputs meets them; inputs where their depth puts them). `.keras` weight
+    groups are named in this order, so files only interchange with Keras if it matches
+    (expected lists printed by Keras 3.15 for the same graphs)."""
+    a = keras.Input((4,), name="a")
+    b = keras.Input((3,), name="b")
+    h = keras.layers.Concatenate(name="cat")([keras.layers.Dense(5, name="d1")(a), b])
+    m = keras.Model([a, b], [keras.layers.Dense(1, name="reg")(h),
+                             keras.layers.Dense(2, name="cls")(keras.layers.Dense(3, name="d2")(h))])
+    assert [layer.name for layer in m.layers] == ["a", "d1", "b", "cat", "d2", "reg", "cls"]
+    seq = keras.Input((6,), dtype="int32", name="seq")
+    img = keras.Input((5,), name="img")
+    x = keras.layers.LSTM(7, name="lstm")(keras.layers.Embedding(20, 5, name="e5")(seq))
+    g = keras.layers.GlobalAveragePooling1D(name="gap")(keras.layers.GRU(
+        3, return_sequences=True, name="gru")(keras.layers.Embedding(20, 4, name="e4")(seq)))
+    z = keras.layers.Concatenate(name="z")([keras.layers.Dense(2, name="di")(img), x, g])
+    m2 = keras.Model([img, seq], keras.layers.Dense(1, name="out")(z))
+    assert [layer.name for layer in m2.layers] == \
+        ["seq", "e4", "img", "e5", "gru", "di", "lstm", "gap", "z", "out"]
+    path = os.path.join(tempfile.mkdtemp(), "m2.keras")
+    m2.save(path)
+    again = keras.models.load_model(path)
+    assert [layer.name for layer in again.layers] == [layer.name for layer in m2.layers]

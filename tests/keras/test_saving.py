@@ -239,25 +239,3 @@ def test_atomic_write_keeps_previous_file(tmp_path, monkeypatch):
 
 def wbefore_bytes(p):
     return p.read_bytes()
-
-
-def test_loaded_by_real_keras_if_available(tmp_path):
-    """Optional: the real Keras 3 (if importable here) reads a Tessera-written file."""
-    probe = subprocess.run([sys.executable, "-c", "import keras; assert keras.__version__[0]=='3'"],
-                           capture_output=True, env={**os.environ, "KERAS_BACKEND": "jax"})
-    if probe.returncode != 0:
-        pytest.skip("Keras 3 is not importable in this interpreter")
-    model = _functional()
-    x = [np.ones((2, 4), "float32"), np.ones((2, 3), "float32")]
-    path = str(tmp_path / "cross.keras")
-    model.save(path)
-    np.save(str(tmp_path / "x0.npy"), x[0])
-    np.save(str(tmp_path / "x1.npy"), x[1])
-    np.save(str(tmp_path / "ref.npy"), _pred(model, x)[1])
-    code = (f"import keras, numpy as np; m = keras.models.load_model({path!r}); "
-            f"x = [np.load({str(tmp_path / 'x0.npy')!r}), np.load({str(tmp_path / 'x1.npy')!r})]; "
-            f"np.testing.assert_allclose(m.predict(x, verbose=0)[1], "
-            f"np.load({str(tmp_path / 'ref.npy')!r}), rtol=1e-5, atol=1e-6)")
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={**os.environ, "KERAS_BACKEND": "jax"})
-    assert res.returncode == 0, res.stderr[-2000:]

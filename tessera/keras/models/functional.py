@@ -53,6 +53,52 @@ def _map_graph(inputs, outputs):
     return order
 
 
+def _operation_order(inputs, outputs):
+    """The operations of a functional graph in Keras 3's order (its `map_graph`).
+
+    Deepest first, where an operation's depth is the longest path from it to an output,
+    ties broken by the order a depth-first walk from the outputs first meets them. Keras
+    names the weight groups of a `.keras` file by this order ("dense", "dense_1", ...), so
+    it must match for files to be interchangeable.
+    """
+    input_ids = {id(t) for t in inputs}
+    finished, index, ops, post = set(), {}, {}, []
+
+    def visit(t):
+        if t._keras_history is None:
+            return
+        op, idx, _ = t._keras_history
+        node = op._inbound_nodes[idx]
+        if id(node) in finished:
+            return
+        if not node.is_input and id(t) in input_ids:
+            finished.add(id(node))
+            return
+        index.setdefault(id(op), len(index))
+        ops[id(op)] = op
+        if not node.is_input:
+            for a in node.arguments:
+                visit(a)
+        finished.add(id(node))
+        post.append(node)
+
+    for t in outputs:
+        visit(t)
+    node_depth, op_depth = {}, {}
+    for node in reversed(post):
+        d = max(node_depth.setdefault(id(node), 0), op_depth.get(id(node.operation), 0))
+        op_depth[id(node.operation)] = node_depth[id(node)] = d
+        for p in node.parent_nodes:
+            node_depth[id(p)] = max(d + 1, node_depth.get(id(p), 0))
+    for t in inputs:   # an input no output depends on
+        op = t._keras_history[0]
+        if id(op) not in op_depth:
+            op_depth[id(op)] = 0
+            ops[id(op)] = op
+            index.setdefault(id(op), len(index))
+    return sorted(ops.values(), key=lambda op: (-op_depth[id(op)], index[id(op)]))
+
+
 @keras_export("keras.models", "Functional")
 class Functional(Model):
     """A model built from `keras.Input`s and layer calls: `keras.Model(inputs, outputs)`.
@@ -86,22 +132,7 @@ class Functional(Model):
         self._inputs = flat_in
         self._outputs = flat_out
         self._nodes = nodes
-        ops, seen = [], set()
-        for t in flat_in:
-            op = t._keras_history[0]
-            if id(op) not in seen:
-                seen.add(id(op))
-                ops.append(op)
-        depth, op_depth, order = {}, {}, {}
-        for n in nodes:  # nodes are in execution order: parents come first
-            d = 1 + max((depth.get(id(p), 0) for p in n.parent_nodes), default=0)
-            depth[id(n)] = d
-            key = id(n.operation)
-            op_depth[key] = max(op_depth.get(key, 0), d)
-            order.setdefault(key, (len(order), n.operation))
-        rest = [op for _, op in sorted(order.values(), key=lambda p: p[0]) if id(op) not in seen]
-        rest.sort(key=lambda op: (op_depth[id(op)], order[id(op)][0]))
-        self._operations = ops + rest
+        self._operations = _operation_order(flat_in, flat_out)
         self.built = True
 
     # -- structure -----------------------------------------------------------
