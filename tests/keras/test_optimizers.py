@@ -740,12 +740,11 @@ def test_loss_scale_optimizer_dynamic_scaling():
         optimizers.LossScaleOptimizer(optimizers.SGD(), clipnorm=1.0)
 
 
-def test_large_variables_split_between_threads_match_the_closed_form():
-    """Variables above the split size are updated in two halves by two threads."""
+def test_large_variables_match_the_closed_form():
+    """Variables large enough to be updated in cache-sized chunks (with a partial last one)."""
     import tessera as ts
     from tessera import keras as K
-    from tessera.keras.optimizers import base_optimizer as bo
-    n = bo._SPLIT_MIN * 2 + 37
+    n = 300_037
     rng = np.random.default_rng(0)
     w0 = rng.normal(size=n).astype("float32")
     grads = [rng.normal(size=n).astype("float32") for _ in range(3)]

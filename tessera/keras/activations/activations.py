@@ -3,6 +3,8 @@
 `softmax` and `sigmoid` attach their input to the output as `_keras_logits`, so that
 cross-entropy losses can use the fused, numerically stable logits path.
 """
+import weakref
+
 import tessera as ts
 
 from .. import config as _config
@@ -28,10 +30,21 @@ def _float(x):
     return x
 
 
-def _attach_logits(out, x):
+# id(output) -> (weakref(output), logits, kind, axis): what produced an attached
+# `_keras_logits`, so a loss can trust it without recomputing (see losses/functions.py).
+ACTIVATED = {}
+
+
+def _attach_logits(out, x, kind, axis=-1):
     try:
         out._keras_logits = x
     except AttributeError:   # a Tensor without the `_keras_logits` slot
+        return out
+    key = id(out)
+    try:
+        ACTIVATED[key] = (weakref.ref(out, lambda _r, key=key: ACTIVATED.pop(key, None)),
+                          x, kind, axis)
+    except TypeError:
         pass
     return out
 
@@ -179,7 +192,7 @@ def sigmoid(x):
     """Sigmoid: `1 / (1 + exp(-x))`. The output carries its input as `_keras_logits`
     so cross-entropy losses can work from the logits."""
     x = _float(x)
-    return _attach_logits(ts.sigmoid(x), x)
+    return _attach_logits(ts.sigmoid(x), x, "sigmoid")
 
 
 @keras_export("keras.activations")
@@ -222,7 +235,7 @@ def softmax(x, axis=-1):
         axis: the axis (or tuple of axes) normalized over (default -1).
     """
     x = _float(x)
-    return _attach_logits(_softmax_any(x, axis), x)
+    return _attach_logits(_softmax_any(x, axis), x, "softmax", axis)
 
 
 @keras_export("keras.activations")

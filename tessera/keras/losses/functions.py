@@ -17,6 +17,7 @@ import tessera as ts
 from ...backend import xp as _xp
 from .. import config as _config
 from ..saving.object_registration import keras_export
+from ..activations import activations as _activations
 from .loss import _set_attr, squeeze_or_expand_to_same_rank, to_tensor
 
 __all__ = ["mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
@@ -90,6 +91,12 @@ def _cached_logits(y_pred, kind, axis=-1):
     logits = getattr(y_pred, "_keras_logits", None)
     if logits is None:
         return None
+    made = _activations.ACTIVATED.get(id(y_pred))
+    if made is not None and made[0]() is y_pred and made[1] is logits and made[2] == kind \
+            and (kind == "sigmoid" or made[3] == axis or (isinstance(made[3], int) and
+                 isinstance(axis, int) and made[3] % max(1, len(y_pred.shape)) ==
+                 axis % max(1, len(y_pred.shape)))):
+        return logits   # attached by Keras's own activation of this kind: no check needed
     logits = to_tensor(logits)
     if tuple(logits.shape) != tuple(y_pred.shape) or not logits.dtype.is_floating:
         return None

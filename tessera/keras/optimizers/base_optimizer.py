@@ -28,39 +28,6 @@ __all__ = ["Optimizer"]
 
 
 _FLUSH_EVERY = 50
-_SPLIT_MIN = 1 << 17   # variables this large are updated by two threads, half each
-_worker = []
-
-
-def _split_update(upd, ind, grads, variables, lr):
-    """Runs an elementwise update with large variables split between two threads.
-
-    NumPy releases the GIL inside its loops, so the halves run in parallel (on two
-    cores the Adam update of an MLP takes about 0.6x the single-thread time).
-    """
-    jobs = []
-    for g, v in zip(grads, variables):
-        w = v._a
-        n = w.size
-        if n >= _SPLIT_MIN and type(w) is np.ndarray and type(g) is np.ndarray and \
-                w.flags.c_contiguous and g.flags.c_contiguous:
-            h = (n // 2) & ~15
-            jobs.append((ind[id(v)], g, w, slice(0, h)))
-            jobs.append((ind[id(v)], g, w, slice(h, n)))
-        else:
-            upd(ind[id(v)], g, w, lr)
-    if not jobs:
-        return
-    if not _worker:
-        from concurrent.futures import ThreadPoolExecutor
-        _worker.append(ThreadPoolExecutor(1, thread_name_prefix="tessera-optimizer"))
-    first = jobs[0::2]
-    future = _worker[0].submit(lambda: [upd(i, g, w, lr, sl) for i, g, w, sl in first])
-    for i, g, w, sl in jobs[1::2]:
-        upd(i, g, w, lr, sl)
-    future.result()
-
-
 @keras_export("keras.optimizers")
 class Optimizer:
     """Abstract optimizer base class (Keras 3's `keras.optimizers.Optimizer`).
@@ -96,7 +63,6 @@ class Optimizer:
     0.8
     """
 
-    _sliceable = False  # True when _update_arrays accepts `sl` (a slice of the flat arrays)
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99,
@@ -538,11 +504,8 @@ class Optimizer:
             self._prepare_step(lr)
             ind = self._trainable_variables_indices
             upd = self._update_arrays
-            if self._sliceable:
-                _split_update(upd, ind, grads, trainable_variables, lr)
-            else:
-                for g, v in zip(grads, trainable_variables):
-                    upd(ind[id(v)], g, v._a, lr)
+            for g, v in zip(grads, trainable_variables):
+                upd(ind[id(v)], g, v._a, lr)
             if self._iters() % _FLUSH_EVERY == _FLUSH_EVERY - 1:
                 self._flush_tiny_slots()
         else:

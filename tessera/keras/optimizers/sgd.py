@@ -56,20 +56,14 @@ class SGD(Optimizer):
 
     update_step = Optimizer._array_update_step
 
-    _sliceable = True
-
-    def _update_arrays(self, i, g, w, lr, sl=None):
+    def _update_arrays(self, i, g, w, lr):
         t = self._scratch[i]
-        if sl is not None:  # one part of a large variable (see Optimizer._backend_update_step)
-            g, w, t = (a.reshape(-1)[sl] for a in (g, w, t))
         np.multiply(g, lr, out=t)
         mu = float(self.momentum)
         if mu == 0.0:
             w -= t
             return
         m = self.momentums[i]._a
-        if sl is not None:
-            m = m.reshape(-1)[sl]
         m *= mu
         m -= t
         if self.nesterov:
