@@ -132,7 +132,7 @@ def _check(opname, x, states, kernel, recurrent_kernel, bias, mask, gates, bias_
 
 def _run(prim, inputs, attrs, fwd):
     arrays = [x._a for x in inputs]
-    ws = {}
+    ws = {} if _prim.TAPES else None   # the backward's workspace, kept only under a tape
     outs = fwd(*arrays, _ws=ws, **attrs)
     res = tuple(_wrap(o) for o in outs)
     if _prim.TAPES:
@@ -190,14 +190,14 @@ def _lstm_fwd(x, h0, c0, k, r, *rest, has_bias=True, has_mask=False, go_backward
     rest = list(rest)
     b = rest.pop(0) if has_bias else None
     m = rest.pop(0) if has_mask else None
-    xt = _to_time_major(x, go_backwards)
     m3 = _mask_time_major(m, go_backwards)
     with _k.flush_denormals():
-        ws = _k.lstm_forward(xt, h0, c0, k, r, b, m3)
+        ws = _k.lstm_forward(x, h0, c0, k, r, b, m3, reverse=go_backwards,
+                             keep=_ws is not None)
     F = _factor(m3, zero_output_for_mask)
     y = _outputs(ws["Hs"], F, return_sequences, x.dtype)
     if _ws is not None:
-        _ws.update(ws, xt=xt, m3=m3, F=F)
+        _ws.update(ws, x=x, m3=m3, F=F)
     return y, ws["Hs"][-1].copy(), ws["Cs"][-1].copy()
 
 
@@ -215,10 +215,9 @@ def _lstm_grad(gs, outs, x, h0, c0, k, r, *rest, _ws=None, **attrs):
         dh += glast
     dc = gc.astype(dt, copy=True)
     with _k.flush_denormals():
-        dxt, dh0, dc0, dk, dr, db = _k.lstm_backward(_ws, gyt, dh, dc, _ws["xt"], k._a, r._a,
-                                                     attrs["has_bias"], _ws["m3"])
-    out = [_wrap(_dx_batch_major(dxt, attrs["go_backwards"])), _wrap(dh0), _wrap(dc0),
-           _wrap(dk), _wrap(dr)]
+        dx, dh0, dc0, dk, dr, db = _k.lstm_backward(_ws, gyt, dh, dc, _ws["x"], k._a, r._a,
+                                                    attrs["has_bias"], _ws["m3"])
+    out = [_wrap(dx), _wrap(dh0), _wrap(dc0), _wrap(dk), _wrap(dr)]
     if attrs["has_bias"]:
         out.append(_wrap(db))
     if attrs["has_mask"]:

@@ -1,11 +1,14 @@
 """Array kernels of the fused recurrent ops (SimpleRNN, LSTM, GRU): whole sequences.
 
-Everything here works on backend arrays, time-major inside: `xt` is `(T, B, D)`
-in processing order (already reversed for `go_backwards`), `m` is None or a
-boolean `(T, B, 1)` array (True = the step is used). A forward precomputes the
-input projection of every step with one GEMM, then loops over time with one
-small GEMM per step; it fills a workspace dict that the backward reads. The
-backward loops back over time once and finishes with one GEMM per weight.
+Everything here works on backend arrays. The GRU and SimpleRNN kernels take `xt`
+`(T, B, D)` time-major in processing order (already reversed for `go_backwards`);
+the LSTM kernels take the batch-major `x (B, T, D)` as it comes and a `reverse`
+flag, and keep their gate pre-activations gate-major `(4, T, B, H)`. `m` is None
+or a boolean `(T, B, 1)` array in processing order (True = the step is used). A
+forward precomputes the input projection of every step with GEMMs, then loops
+over time with one small GEMM per step; it fills a workspace dict that the
+backward reads. The backward loops back over time once and finishes with one
+GEMM per weight.
 
 Sigmoids are computed as `0.5 * tanh(0.5 z) + 0.5`, with the factor 0.5 folded
 into (copies of) the weights, so one `tanh` call covers all gates of a step.
@@ -89,17 +92,20 @@ def _gate_major(xp, w, H):
     return xp.ascontiguousarray(w.reshape(w.shape[0], 4, H).transpose(1, 0, 2))
 
 
-def lstm_forward(xt, h0, c0, k, r, b, m):
-    """Runs an LSTM over `xt`; returns the workspace (`Hs`, `Cs` are `(T+1, B, H)`).
+def lstm_forward(x, h0, c0, k, r, b, m, reverse=False, keep=True):
+    """Runs an LSTM over the batch-major `x (B, T, D)` (from its end when `reverse`);
+    returns the workspace (`Hs`, `Cs` are `(T+1, B, H)` in processing order).
 
-    Gate-major inside: the pre-activations of step `s` are `A[:, s]`, four contiguous
-    `(B, H)` blocks (i, f, o, g), so every gate operation is one call on contiguous memory
-    (column slices of a `(B, 4H)` array cost about 4x as much per call).
+    The input projections of all steps are computed per gate by one batched GEMM that
+    reads `x` in place (no transposed copy) into `A (4, T, B, H)`: gate-major, so a
+    step's pre-activations are four contiguous `(B, H)` blocks (i, f, o, g) and every
+    gate operation is one call on contiguous memory. `keep=False` (inference) keeps no
+    per-step cell activations.
     """
-    xp = xp_of(xt)
-    T, B, D = xt.shape
+    xp = xp_of(x)
+    B, T, D = x.shape
     H = r.shape[0]
-    dt = xt.dtype
+    dt = x.dtype
     perm = _lstm_perm(xp, H)
     scale = xp.ones((4 * H,), dt)
     scale[:3 * H] = 0.5
@@ -107,22 +113,23 @@ def lstm_forward(xt, h0, c0, k, r, b, m):
     rp = _gate_major(xp, r[:, perm] * scale, H)           # (4, H, H)
     # big workspaces are recycled (once unreferenced), not page-faulted in every step
     A = _buf(xp, (4, T, B, H), dt)
-    x2 = xt.reshape(T * B, D)
+    xtm = x.transpose(1, 0, 2)                            # a view: T GEMMs with lda = T*D
     for g in range(4):
-        xp.matmul(x2, kp[g], out=A[g].reshape(T * B, H))
-    if b is not None:
-        A += (b[perm] * scale).reshape(4, 1, 1, H)
+        xp.matmul(xtm, kp[g], out=A[g])
+    bp = None if b is None else (b[perm] * scale).reshape(4, 1, H)
+    TC = _buf(xp, (T, B, H), dt) if keep else xp.empty((1, B, H), dt)
     Hs = _buf(xp, (T + 1, B, H), dt)
     Cs = _buf(xp, (T + 1, B, H), dt)
-    TC = _buf(xp, (T, B, H), dt)
     Hs[0] = h0
     Cs[0] = c0
     tmp = xp.empty((B, H), dt)
     rec = xp.empty((4, B, H), dt)
     matmul, tanh, multiply, add, copyto = xp.matmul, xp.tanh, xp.multiply, xp.add, xp.copyto
     for s in range(T):
-        a = A[:, s]
+        a = A[:, T - 1 - s if reverse else s]
         matmul(Hs[s], rp, out=rec)
+        if bp is not None:   # here, on a small block in cache, not in a pass over all of A
+            add(rec, bp, out=rec)
         add(a, rec, out=a)
         tanh(a, out=a)
         sg = a[:3]
@@ -132,25 +139,27 @@ def lstm_forward(xt, h0, c0, k, r, b, m):
         multiply(a[1], Cs[s], out=c)
         multiply(a[0], a[3], out=tmp)
         add(c, tmp, out=c)
-        tc = TC[s]
+        tc = TC[s if keep else 0]
         tanh(c, out=tc)
         multiply(a[2], tc, out=Hs[s + 1])
         if m is not None:
-            keep = ~m[s]
-            copyto(Hs[s + 1], Hs[s], where=keep)
-            copyto(c, Cs[s], where=keep)
-    return {"A": A, "Hs": Hs, "Cs": Cs, "TC": TC, "perm": perm}
+            keep_prev = ~m[s]
+            copyto(Hs[s + 1], Hs[s], where=keep_prev)
+            copyto(c, Cs[s], where=keep_prev)
+    return {"A": A, "Hs": Hs, "Cs": Cs, "TC": TC, "perm": perm, "reverse": reverse}
 
 
-def lstm_backward(ws, gyt, dh, dc, xt, k, r, has_bias, m, need_x=True):
+def lstm_backward(ws, gyt, dh, dc, x, k, r, has_bias, m, need_x=True):
     """Backward through time. `gyt` is None or the `(T, B, H)` gradient reaching each
-    step's hidden state from the outputs; `dh`, `dc` the gradients of the last states
-    (modified in place). Returns `(dxt, dh0, dc0, dk, dr, db)`."""
-    xp = xp_of(xt)
+    step's hidden state from the outputs (processing order); `dh`, `dc` the gradients of
+    the last states (modified in place). Returns `(dx, dh0, dc0, dk, dr, db)`, `dx`
+    batch-major like `x`."""
+    xp = xp_of(x)
     A, Hs, Cs, TC, perm = ws["A"], ws["Hs"], ws["Cs"], ws["TC"], ws["perm"]
-    T, B, D = xt.shape
+    rev = ws["reverse"]
+    B, T, D = x.shape
     H = r.shape[0]
-    dt = xt.dtype
+    dt = x.dtype
     rt = xp.ascontiguousarray(_gate_major(xp, r[:, perm], H).transpose(0, 2, 1))  # (4, H, H)
     dZ = _buf(xp, (4, T, B, H), dt)
     tmp = xp.empty((B, H), dt)
@@ -169,8 +178,9 @@ def lstm_backward(ws, gyt, dh, dc, xt, k, r, has_bias, m, need_x=True):
         if m is not None:
             _split_mask(dh, mf, nmf, s, ph)
             _split_mask(dc, mf, nmf, s, pc)
-        a = A[:, s]
-        dz = dZ[:, s]
+        tt = T - 1 - s if rev else s     # A and dZ are in time order, the rest in steps
+        a = A[:, tt]
+        dz = dZ[:, tt]
         tc = TC[s]
         multiply(dh, tc, out=dz[2])                   # d o
         multiply(dh, a[2], out=tmp)
@@ -191,15 +201,17 @@ def lstm_backward(ws, gyt, dh, dc, xt, k, r, has_bias, m, need_x=True):
         if m is not None:
             add(dh, ph, out=dh)
             add(dc, pc, out=dc)
-    dz2 = _buf(xp, (T, B, 4, H), dt)                        # columns in `perm` order
-    xp.copyto(dz2, dZ.transpose(1, 2, 0, 3))
-    dz2 = dz2.reshape(T * B, 4 * H)
+    # batch-major, in time order, columns in `perm` order: one copy, then one GEMM each
+    dz2 = _buf(xp, (B, T, 4, H), dt)
+    xp.copyto(dz2, dZ.transpose(2, 1, 0, 3))
+    dz2 = dz2.reshape(B * T, 4 * H)
+    hb = xp.ascontiguousarray((Hs[T - 1::-1] if rev else Hs[:T]).transpose(1, 0, 2))
     inv = xp.argsort(perm)
-    dk = xp.matmul(xt.reshape(T * B, D).T, dz2)[:, inv]
-    dr = xp.matmul(Hs[:T].reshape(T * B, H).T, dz2)[:, inv]
+    dk = xp.matmul(xp.ascontiguousarray(x).reshape(B * T, D).T, dz2)[:, inv]
+    dr = xp.matmul(hb.reshape(B * T, H).T, dz2)[:, inv]
     db = dz2.sum(axis=0)[inv] if has_bias else None
-    dxt = xp.matmul(dz2, k[:, perm].T).reshape(T, B, D) if need_x else None
-    return dxt, dh, dc, dk, dr, db
+    dx = xp.matmul(dz2, k[:, perm].T).reshape(B, T, D) if need_x else None
+    return dx, dh, dc, dk, dr, db
 
 
 # ---------------------------------------------------------------------------
