@@ -193,7 +193,7 @@ def _lstm_fwd(x, h0, c0, k, r, *rest, has_bias=True, has_mask=False, go_backward
     m3 = _mask_time_major(m, go_backwards)
     with _k.flush_denormals():
         ws = _k.lstm_forward(x, h0, c0, k, r, b, m3, reverse=go_backwards,
-                             keep=_ws is not None)
+                             keep=_ws is not None, sequences=return_sequences)
     F = _factor(m3, zero_output_for_mask)
     y = _outputs(ws["Hs"], F, return_sequences, x.dtype)
     if _ws is not None:

@@ -92,7 +92,7 @@ def _gate_major(xp, w, H):
     return xp.ascontiguousarray(w.reshape(w.shape[0], 4, H).transpose(1, 0, 2))
 
 
-def lstm_forward(x, h0, c0, k, r, b, m, reverse=False, keep=True):
+def lstm_forward(x, h0, c0, k, r, b, m, reverse=False, keep=True, sequences=True):
     """Runs an LSTM over the batch-major `x (B, T, D)` (from its end when `reverse`);
     returns the workspace (`Hs`, `Cs` are `(T+1, B, H)` in processing order).
 
@@ -100,7 +100,8 @@ def lstm_forward(x, h0, c0, k, r, b, m, reverse=False, keep=True):
     reads `x` in place (no transposed copy) into `A (4, T, B, H)`: gate-major, so a
     step's pre-activations are four contiguous `(B, H)` blocks (i, f, o, g) and every
     gate operation is one call on contiguous memory. `keep=False` (inference) keeps no
-    per-step cell activations.
+    per-step cell activations, and then with `sequences=False` only the last states (the
+    returned `Hs`, `Cs` hold two steps; `[-1]` is the last).
     """
     xp = xp_of(x)
     B, T, D = x.shape
@@ -118,8 +119,10 @@ def lstm_forward(x, h0, c0, k, r, b, m, reverse=False, keep=True):
         xp.matmul(xtm, kp[g], out=A[g])
     bp = None if b is None else (b[perm] * scale).reshape(4, 1, H)
     TC = _buf(xp, (T, B, H), dt) if keep else xp.empty((1, B, H), dt)
-    Hs = _buf(xp, (T + 1, B, H), dt)
-    Cs = _buf(xp, (T + 1, B, H), dt)
+    ring = not keep and not sequences        # two state buffers, used in turn
+    n = 2 if ring else T + 1
+    Hs = _buf(xp, (n, B, H), dt) if n > 2 else xp.empty((n, B, H), dt)
+    Cs = _buf(xp, (n, B, H), dt) if n > 2 else xp.empty((n, B, H), dt)
     Hs[0] = h0
     Cs[0] = c0
     tmp = xp.empty((B, H), dt)
@@ -127,7 +130,9 @@ def lstm_forward(x, h0, c0, k, r, b, m, reverse=False, keep=True):
     matmul, tanh, multiply, add, copyto = xp.matmul, xp.tanh, xp.multiply, xp.add, xp.copyto
     for s in range(T):
         a = A[:, T - 1 - s if reverse else s]
-        matmul(Hs[s], rp, out=rec)
+        hp, cp = (Hs[s & 1], Cs[s & 1]) if ring else (Hs[s], Cs[s])
+        h, c = (Hs[~s & 1], Cs[~s & 1]) if ring else (Hs[s + 1], Cs[s + 1])
+        matmul(hp, rp, out=rec)
         if bp is not None:   # here, on a small block in cache, not in a pass over all of A
             add(rec, bp, out=rec)
         add(a, rec, out=a)
@@ -135,17 +140,18 @@ def lstm_forward(x, h0, c0, k, r, b, m, reverse=False, keep=True):
         sg = a[:3]
         multiply(sg, 0.5, out=sg)
         add(sg, 0.5, out=sg)
-        c = Cs[s + 1]
-        multiply(a[1], Cs[s], out=c)
+        multiply(a[1], cp, out=c)
         multiply(a[0], a[3], out=tmp)
         add(c, tmp, out=c)
         tc = TC[s if keep else 0]
         tanh(c, out=tc)
-        multiply(a[2], tc, out=Hs[s + 1])
+        multiply(a[2], tc, out=h)
         if m is not None:
             keep_prev = ~m[s]
-            copyto(Hs[s + 1], Hs[s], where=keep_prev)
-            copyto(c, Cs[s], where=keep_prev)
+            copyto(h, hp, where=keep_prev)
+            copyto(c, cp, where=keep_prev)
+    if ring and T % 2 == 0:   # the last states are in buffer 0: make them `[-1]`
+        Hs, Cs = Hs[::-1], Cs[::-1]
     return {"A": A, "Hs": Hs, "Cs": Cs, "TC": TC, "perm": perm, "reverse": reverse}
 
 

@@ -231,3 +231,30 @@ def test_errors_name_op_and_shapes():
         rnn.lstm(x, h0, c0, k.astype(np.float32), r)
     with pytest.raises(ValueError, match=r"simple_rnn: activation must be one of"):
         rnn.simple_rnn(x, h0, k[:, :3], r[:, :3], activation="elu")
+
+
+@pytest.mark.parametrize("T", [4, 5])
+@pytest.mark.parametrize("go_backwards", [False, True])
+@pytest.mark.parametrize("masked", [False, True])
+def test_lstm_inference_path_equals_training_path(T, go_backwards, masked):
+    """Without a tape the LSTM keeps no per-step activations (and, returning only the last
+    output, only two state buffers): results must equal the taped path and the reference."""
+    rng = np.random.default_rng(T)
+    B, D, H = 3, 4, 5
+    x = rng.normal(size=(B, T, D)).astype("float32")
+    k, r = (rng.normal(size=s).astype("float32") * 0.5 for s in ((D, 4 * H), (H, 4 * H)))
+    b = rng.normal(size=4 * H).astype("float32")
+    h0, c0 = (rng.normal(size=(B, H)).astype("float32") for _ in range(2))
+    mask = rng.random((B, T)) > 0.3 if masked else None
+    args = [ts.constant(a) for a in (x, h0, c0, k, r, b)]
+    for seq in (False, True):
+        plain = rnn.lstm(*args, mask=None if mask is None else ts.constant(mask),
+                         go_backwards=go_backwards, return_sequences=seq)
+        with ts.GradientTape() as tape:
+            tape.watch(args[0])
+            taped = rnn.lstm(*args, mask=None if mask is None else ts.constant(mask),
+                             go_backwards=go_backwards, return_sequences=seq)
+        ref = ref_loop(lstm_step_np(k, r, b), x, [h0, c0], mask, go_backwards, seq)
+        for p, q, want in zip(plain, taped, ref):
+            np.testing.assert_array_equal(p.numpy(), q.numpy())
+            np.testing.assert_allclose(p.numpy(), want, rtol=1e-4, atol=1e-5)
