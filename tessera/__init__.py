@@ -11,6 +11,8 @@ Heavy submodules (keras, data, distribute, ...) load on first use, so
 `import tessera` stays fast and prints nothing.
 """
 import importlib as _importlib
+import os as _os
+import sys as _sys
 import warnings as _warnings
 
 from ._version import __version__
@@ -37,6 +39,10 @@ from .debugging import (print, Assert, assert_equal, assert_greater, assert_less
 # NaN and Inf are values, as in TensorFlow: NumPy's RuntimeWarnings raised inside
 # Tessera's own kernels are silenced (only those; user code keeps its warnings).
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"tessera\.ops\.")
+
+if _os.environ.get("TESSERA_MALLOC_TUNING", "1") != "0" and _sys.platform == "linux":
+    from .backend import cpu as _cpu
+    _cpu.tune_malloc()   # freed large arrays stay for reuse (see backend/cpu.py)
 
 newaxis = None
 __all__ = [n for n in dir() if not n.startswith("_")]

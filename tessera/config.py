@@ -11,7 +11,8 @@ from .backend import device as _device
 __all__ = ["list_physical_devices", "list_logical_devices", "get_visible_devices",
            "set_visible_devices", "run_functions_eagerly", "functions_run_eagerly",
            "set_soft_device_placement", "get_soft_device_placement", "threading",
-           "experimental", "floatx", "set_floatx", "PhysicalDevice", "LogicalDevice"]
+           "experimental", "floatx", "set_floatx", "PhysicalDevice", "LogicalDevice",
+           "set_host_allocator_caching", "host_allocator_caching"]
 
 _state = {"floatx": os.environ.get("TESSERA_FLOATX", "float32"), "eager": False,
           "intra": 0, "inter": 0, "deterministic": False}
@@ -141,6 +142,24 @@ def _enable_op_determinism():
 
 def _set_memory_growth(device, enable):
     return None
+
+
+def set_host_allocator_caching(enabled):
+    """Tessera extension: whether freed large host arrays stay in the process for reuse.
+
+    On by default on Linux/glibc (set `TESSERA_MALLOC_TUNING=0` before importing to start
+    with it off): `malloc` keeps up to 512 MB of freed memory instead of returning it to
+    the system, so a training step's large temporaries do not page-fault fresh memory in
+    every step. Off: glibc's defaults. Returns whether the setting could be applied.
+    """
+    from .backend import cpu
+    return cpu.tune_malloc(bool(enabled))
+
+
+def host_allocator_caching():
+    """Whether `set_host_allocator_caching` is in effect."""
+    from .backend import cpu
+    return cpu.malloc_tuned()
 
 
 experimental = _types.SimpleNamespace(

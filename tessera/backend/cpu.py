@@ -29,3 +29,36 @@ def blas_threads():
         except (OSError, AttributeError):  # no /proc (not Linux) or an unusual BLAS
             pass
     return _found[0]
+
+
+# glibc's malloc returns freed memory above M_TRIM_THRESHOLD to the system and serves
+# requests above M_MMAP_THRESHOLD with fresh mappings, so by default every large array a
+# training step allocates is page-faulted in anew (a fresh 10 MB embedding gradient costs
+# ~2 ms of faults). Raising both keeps freed arrays in the process for the next step, as
+# the frameworks' own caching allocators do (+18% on workload W4, +4-9% on W3).
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+MALLOC_KEEP_BYTES = 512 << 20      # free memory kept for reuse (the trim threshold)
+MALLOC_MMAP_BYTES = 256 << 20      # arrays at least this large still get their own mapping
+_malloc = {"tuned": None}
+
+
+def tune_malloc(enable=True):
+    """Makes glibc's `malloc` keep freed large blocks for reuse (`enable=False`: glibc's
+    defaults again). Returns True when applied; False off glibc (other C libraries are left
+    alone). Tessera calls it on import unless `TESSERA_MALLOC_TUNING=0` is set.
+    """
+    try:
+        import ctypes
+        libc = ctypes.CDLL("libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    trim, mmap = (MALLOC_KEEP_BYTES, MALLOC_MMAP_BYTES) if enable else (128 << 10, 128 << 10)
+    ok = bool(mallopt(_M_MMAP_THRESHOLD, mmap)) and bool(mallopt(_M_TRIM_THRESHOLD, trim))
+    _malloc["tuned"] = bool(enable and ok)
+    return ok
+
+
+def malloc_tuned():
+    """Whether `tune_malloc` is in effect."""
+    return bool(_malloc["tuned"])
