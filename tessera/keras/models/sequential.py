@@ -1,5 +1,6 @@
 """`keras.Sequential`: a plain stack of layers."""
 from ...core import nest
+from ..layers import conv_pool_fusion as _fusion
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer
 from ..saving.object_registration import keras_export
@@ -104,8 +105,16 @@ class Sequential(Model):
 
     def call(self, inputs, training=None, mask=None):
         x = inputs
-        for layer in self.layers:
+        layers = self.layers
+        i, n = 0, len(layers)
+        while i < n:
+            layer = layers[i]
+            if i + 1 < n and _fusion.fusable(layer, layers[i + 1], x):
+                x = _fusion.call_pair(layer, layers[i + 1], x)   # Conv2D(relu) + MaxPooling2D
+                i += 2
+                continue
             x = layer(x)
+            i += 1
         return x
 
     def _sublayers(self):

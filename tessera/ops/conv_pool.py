@@ -1,0 +1,250 @@
+"""The classic convnet block as one op: `relu(max_pool(conv2d(x, w)) + b)`.
+
+`conv2d_relu_max_pool` computes what `Conv2D(activation="relu")` followed by a
+`MaxPooling2D` with non-overlapping windows (pool size equal to the strides,
+"valid") computes; `keras.Sequential` calls it for such a pair of layers.
+Channels-last, one group.
+
+Why one op is faster than two: the im2col rows are ordered pool-member-major,
+`(ph, pw, N, PH, PW)`, so the convolution's GEMM writes each member of every
+pooling window as one contiguous `(N*PH*PW, C_out)` block, and the maximum
+over a window is `ph*pw - 1` calls on contiguous blocks (in NHWC the members
+of a window sit `C` floats apart, so a separate pooling op loops over runs of
+`C` elements). Bias and ReLU commute with the maximum and are applied to the
+pooled output only; conv outputs the pool drops (an odd last row or column)
+are never computed; the ReLU mask of the backward is taken on the pooled
+output. The backward routes the gradient to each window's first maximum (in
+row-major window order, as `max_pool` does) with the comparisons the forward
+kept, then runs the filter-gradient GEMM on the same im2col buffer and, when
+the input needs a gradient, one GEMM and one slice-add per kernel offset.
+
+Under an outer recording tape (second derivatives) the gradient is composed of
+the differentiable `conv`, `max_pool`, `relu` ops instead.
+"""
+import numpy as np
+
+from ..backend import xp as _xp
+from ..core import primitive as _prim
+from . import conv_kernels as _k
+from ._common import Primitive, _wrap, t
+
+__all__ = ["conv2d_relu_max_pool"]
+
+_NARROW_C = 4   # up to this many input channels, im2col is built transposed (K, rows)
+
+
+def _recording():
+    return any(tp._recording for tp in _prim.TAPES)
+
+
+def _pooled_sizes(x_shape, w_shape, strides, dilations, pads, pool):
+    oh, ow = _k.out_sizes(x_shape[1:3], w_shape[:2], strides, dilations, pads)
+    return oh // pool[0], ow // pool[1]
+
+
+def _member_view(xpad, w_shape, strides, dilations, pool, ph_, pw_):
+    """The patches, `(ph, pw, N, PH, PW, kh, kw, C)`, as a strided view of `xpad`."""
+    xp = _xp.of(xpad)
+    s0, s1, s2, s3 = xpad.strides
+    (sh, sw), (dh, dw), (ph, pw) = strides, dilations, pool
+    shape = (ph, pw, xpad.shape[0], ph_, pw_) + tuple(w_shape[:2]) + (xpad.shape[-1],)
+    st = (sh * s1, sw * s2, s0, ph * sh * s1, pw * sw * s2, dh * s1, dw * s2, s3)
+    return xp.lib.stride_tricks.as_strided(xpad, shape, st)
+
+
+def _im2col(x, w_shape, strides, dilations, pads, pool, ph_, pw_):
+    """`(cols, narrow)`: `(P*M, K)` rows in pool-member-major order, or for few input
+    channels the transposed `(K, P*M)` buffer (`narrow`), whose copy runs along rows."""
+    xp = _xp.of(x)
+    view = _member_view(_k._pad(x, pads), w_shape, strides, dilations, pool, ph_, pw_)
+    c = x.shape[-1]
+    if c <= _NARROW_C:
+        buf = xp.empty(view.shape[5:] + view.shape[:5], x.dtype)
+        xp.copyto(buf, view.transpose(5, 6, 7, 0, 1, 2, 3, 4))
+        return buf.reshape(-1, int(np.prod(view.shape[:5]))), True
+    buf = xp.empty(view.shape, x.dtype)
+    xp.copyto(buf, view)
+    return buf.reshape(int(np.prod(view.shape[:5])), -1), False
+
+
+_CHUNK_BYTES = 4 << 20   # im2col buffer per chunk of images when no backward needs it
+
+
+def _fwd(x, w, b=None, strides=(1, 1), dilations=(1, 1), pads=((0, 0), (0, 0)), pool=(2, 2),
+         _ctx=None):
+    xp = _xp.of(x)
+    n, co = x.shape[0], w.shape[-1]
+    ph_, pw_ = _pooled_sizes(x.shape, w.shape, strides, dilations, pads, pool)
+    per_image = pool[0] * pool[1] * ph_ * pw_ * w[..., 0].size * x.dtype.itemsize
+    step = max(1, _CHUNK_BYTES // max(1, per_image))
+    if _ctx is None and n > step:
+        # inference: images in chunks, so the patches of a chunk stay in cache
+        y = xp.empty((n, ph_, pw_, co), x.dtype)
+        for s in range(0, n, step):
+            y[s:s + step] = _fwd(x[s:s + step], w, b, strides, dilations, pads, pool)
+        return y
+    p, m = pool[0] * pool[1], n * ph_ * pw_
+    cols, narrow = _im2col(x, w.shape, strides, dilations, pads, pool, ph_, pw_)
+    w2 = w.reshape(-1, co)
+    z = (xp.matmul(cols.T, w2) if narrow else _k._mm(cols, w2)).reshape(p, m, co)
+    record = _ctx is not None
+    wins = []
+    y = xp.empty((m, co), x.dtype)
+    if p == 1:
+        y[...] = z[0]
+    for j in range(1, p):
+        prev = z[0] if j == 1 else y
+        if record:   # "member j beat every earlier member" (strict: ties keep the first)
+            wins.append(xp.greater(z[j], prev))
+        xp.maximum(prev, z[j], out=y)
+    if b is not None:
+        y += b
+    xp.maximum(y, 0, out=y)
+    if record:
+        _ctx["saved"] = (cols, narrow, wins)
+    return y.reshape(n, ph_, pw_, co)
+
+
+def _route(gz, wins, p, xp):
+    """`gz (M, C)` sent to each window's winning member: `(P, M, C)`."""
+    dz = xp.empty((p,) + gz.shape, gz.dtype)
+    if p == 1:
+        dz[0] = gz
+        return dz
+    rem = gz
+    for j in range(p - 1, 0, -1):
+        xp.multiply(rem, wins[j - 1], out=dz[j])
+        if j == 1:
+            xp.subtract(rem, dz[1], out=dz[0])
+        elif rem is gz:
+            rem = gz - dz[j]
+        else:
+            rem -= dz[j]
+    return dz
+
+
+def _input_grad(dz, w, x_shape, strides, dilations, pads, pool, ph_, pw_, xp):
+    """The input gradient from the conv-output gradient `dz (P*M, C_out)` (member-major).
+
+    `dz` is first put in spatial order `(N, ph*PH, pw*PW, C_out)` (one pass over the
+    smallest array involved); then per kernel offset one GEMM gives that offset's patch
+    gradients as a contiguous `(N, OH, OW, C)` block, added to the input positions it
+    touched (a strided window of the padded input).
+    """
+    (sh, sw), (dh, dw), (ph, pw) = strides, dilations, pool
+    kh, kw, c, co = w.shape
+    n, hh, ww, _ = x_shape
+    (pt, pb), (pl, pr) = pads
+    oh, ow = ph * ph_, pw * pw_
+    dsp = xp.empty((n, ph_, ph, pw_, pw, co), dz.dtype)
+    xp.copyto(dsp, dz.reshape(ph, pw, n, ph_, pw_, co).transpose(2, 3, 0, 4, 1, 5))
+    dsp = dsp.reshape(-1, co)
+    dxpad = xp.zeros((n, hh + pt + pb, ww + pl + pr, c), dz.dtype)
+    blk = xp.empty((dsp.shape[0], c), dz.dtype)
+    for u in range(kh):
+        rows = slice(u * dh, u * dh + sh * (oh - 1) + 1, sh)
+        for v in range(kw):
+            xp.matmul(dsp, w[u, v].T, out=blk)
+            tgt = dxpad[:, rows, slice(v * dw, v * dw + sw * (ow - 1) + 1, sw)]
+            xp.add(tgt, blk.reshape(n, oh, ow, c), out=tgt)
+    return dxpad[:, pt:pt + hh, pl:pl + ww]
+
+
+def _grad(g, out, x, w, b=None, strides=(1, 1), dilations=(1, 1), pads=((0, 0), (0, 0)),
+          pool=(2, 2), _ctx=None, _needs=(True, True, True)):
+    need_x, need_w = _needs[0], _needs[1]
+    need_b = b is not None and len(_needs) > 2 and _needs[2]
+    if _recording():
+        return _grad_composite(g, x, w, b, strides, dilations, pads, pool, need_x, need_w,
+                               need_b)
+    xa, wa = x._a, w._a
+    xp = _xp.of(xa)
+    co = wa.shape[-1]
+    ph_, pw_ = _pooled_sizes(xa.shape, wa.shape, strides, dilations, pads, pool)
+    p = pool[0] * pool[1]
+    saved = _ctx.get("saved") if _ctx else None
+    if saved is None:   # the forward ran without a tape: compute what it would have kept
+        ctx = {}
+        _fwd(xa, wa, None if b is None else b._a, strides, dilations, pads, pool, _ctx=ctx)
+        saved = ctx["saved"]
+    cols, narrow, wins = saved
+    y2 = out._a.reshape(-1, co)
+    gz = g._a.reshape(-1, co) * (y2 > 0)
+    db = None
+    if need_b:
+        db = _wrap(xp.matmul(xp.ones(gz.shape[0], gz.dtype), gz))
+    dz = _route(gz, wins, p, xp).reshape(-1, co)
+    dw = None
+    if need_w:
+        dw2 = xp.matmul(cols, dz) if narrow else _k._tall_gemm(cols, dz)
+        dw = _wrap(dw2.reshape(wa.shape))
+    dx = None
+    if need_x:
+        dx = _wrap(_input_grad(dz, wa, xa.shape, strides, dilations, pads, pool, ph_, pw_, xp))
+    return (dx, dw) if b is None else (dx, dw, db)
+
+
+def _composite(x, w, b, strides, dilations, pads, pool):
+    from . import conv as _conv_ops
+    from .nn import relu
+    from .pooling import max_pool
+    z = _conv_ops.conv(x, w, None, list(strides), [list(p) for p in pads], "NHWC",
+                       list(dilations))
+    y = max_pool(z, list(pool), list(pool), "VALID", data_format="NHWC")
+    return relu(y if b is None else y + b)
+
+
+def _grad_composite(g, x, w, b, strides, dilations, pads, pool, need_x, need_w, need_b):
+    from ..core.autodiff import GradientTape
+    ins = [x, w] + ([] if b is None else [b])
+    with GradientTape() as tape:
+        for v in ins:
+            tape.watch(v)
+        y = _composite(x, w, b, strides, dilations, pads, pool)
+    grads = tape.gradient(y, ins, output_gradients=g)
+    keep = [need_x, need_w] + ([] if b is None else [need_b])
+    return tuple(gr if k else None for gr, k in zip(grads, keep))
+
+
+_OP = Primitive("FusedConv2DReluMaxPool")
+_OP._fwd = _fwd
+_OP._grad = _grad
+_OP.grad_needs = True
+
+
+def conv2d_relu_max_pool(x, filters, bias=None, strides=(1, 1), pads=((0, 0), (0, 0)),
+                         dilations=(1, 1), pool=(2, 2)):
+    """`relu(max_pool(conv2d(x, filters) + bias))` with non-overlapping pooling windows.
+
+    Args:
+        x: `(N, H, W, C)` float tensor (channels-last).
+        filters: `(kh, kw, C, C_out)`.
+        bias: `(C_out,)` or None.
+        strides, dilations: of the convolution, `(sh, sw)` / `(dh, dw)`.
+        pads: the convolution's explicit `((top, bottom), (left, right))` padding.
+        pool: the pooling window, equal to its strides; "valid" (trailing rows and
+            columns that do not fill a window are dropped, as `max_pool` does).
+
+    Returns:
+        `(N, OH // ph, OW // pw, C_out)` where `(OH, OW)` is the convolution's output size.
+    """
+    x, w = t(x), t(filters)
+    attrs = dict(strides=tuple(int(s) for s in strides),
+                 dilations=tuple(int(d) for d in dilations),
+                 pads=tuple((int(lo), int(hi)) for lo, hi in pads),
+                 pool=tuple(int(q) for q in pool))
+    ph_, pw_ = _pooled_sizes(tuple(x._a.shape), tuple(w._a.shape), attrs["strides"],
+                             attrs["dilations"], attrs["pads"], attrs["pool"])
+    if len(x._a.shape) != 4 or x._a.shape[-1] != w._a.shape[-2] or ph_ < 1 or pw_ < 1:
+        raise ValueError(f"conv2d_relu_max_pool: input shape {tuple(x._a.shape)} and filters "
+                         f"shape {tuple(w._a.shape)} do not give a pooled output with the "
+                         f"window {attrs['pool']}.")
+    ins = (x, w) if bias is None else (x, w, t(bias))
+    ctx = {} if _prim.TAPES else None
+    y = _wrap(_fwd(*[v._a for v in ins], **attrs, _ctx=ctx))
+    if _prim.TAPES:
+        _prim.record(_OP, ins, y, dict(attrs, _ctx=ctx))
+    return y
+
+
+__api__ = {}
