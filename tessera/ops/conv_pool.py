@@ -176,7 +176,7 @@ def _grad(g, out, x, w, b=None, strides=(1, 1), dilations=(1, 1), pads=((0, 0), 
     dz = _route(gz, wins, p, xp).reshape(-1, co)
     dw = None
     if need_w:
-        dw2 = xp.matmul(cols, dz) if narrow else _k._tall_gemm(cols, dz)
+        dw2 = _k._tall_gemm(cols.T if narrow else cols, dz)
         dw = _wrap(dw2.reshape(wa.shape))
     dx = None
     if need_x:
