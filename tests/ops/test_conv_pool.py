@@ -156,3 +156,23 @@ def test_fused_block_reports_bad_inputs_as_the_layer_would():
     model = _convnet()
     with pytest.raises(ValueError, match="conv2d"):
         model(np.ones((1, 12, 12, 3), "float32"))
+
+
+def test_functional_fuses_a_private_conv_pool_pair_only(monkeypatch):
+    from tessera.keras.layers import conv_pool_fusion as F
+    calls = []
+    real = F.call_pair
+    monkeypatch.setattr(F, "call_pair", lambda *a: calls.append(a[0].name) or real(*a))
+    inp = keras.Input((10, 10, 2))
+    a = keras.layers.Conv2D(3, 3, activation="relu", name="private")(inp)
+    pa = keras.layers.MaxPooling2D()(a)
+    b = keras.layers.Conv2D(3, 3, activation="relu", name="shared")(inp)
+    pb = keras.layers.MaxPooling2D()(b)
+    gb = keras.layers.GlobalAveragePooling2D()(b)        # a second consumer of b: no fusion
+    out = keras.layers.Concatenate()([keras.layers.Flatten()(pa), keras.layers.Flatten()(pb), gb])
+    model = keras.Model(inp, out)
+    x = np.random.default_rng(6).random((2, 10, 10, 2)).astype("float32")
+    got = model(x).numpy()
+    assert calls == ["private"]
+    monkeypatch.setattr(F, "fusable", lambda *a: False)
+    np.testing.assert_allclose(model(x).numpy(), got, rtol=1e-5, atol=1e-6)

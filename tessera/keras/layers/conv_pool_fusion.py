@@ -1,4 +1,5 @@
-"""Runs `Conv2D(activation="relu")` + `MaxPooling2D` as one fused op inside `Sequential`.
+"""Runs `Conv2D(activation="relu")` + `MaxPooling2D` as one fused op in Sequential and
+functional models (where the convolution's output feeds nothing but the pooling).
 
 The classic convnet block computes the same values either way; the fused op
 (`tessera.ops.conv_pool`) skips a pass over the full-resolution activations in each

@@ -3,6 +3,7 @@ from ...core import nest
 from ...core.tensor import Tensor, convert_to_tensor
 from ...ops.creation import cast as _cast
 from ..saving.object_registration import keras_export
+from ..layers import conv_pool_fusion as _fusion
 from .model import Model
 from .symbolic import KerasTensor
 
@@ -214,14 +215,54 @@ class Functional(Model):
     def call(self, inputs, training=None, mask=None):
         values = self._standardize_inputs(inputs)
         tensors = {id(kt): v for kt, v in zip(self._inputs, values)}
+        pairs = self._fusable_pairs()
+        done = set()
         for node in self._nodes:
+            if id(node) in done:
+                continue
             args, kwargs = nest.map_structure(
                 lambda x: tensors[id(x)] if isinstance(x, KerasTensor) else x,
                 (node.call_args, node.call_kwargs))
+            pool = pairs.get(id(node))
+            if pool is not None and _fusion.fusable(node.operation, pool.operation, args[0]):
+                # Conv2D(relu) whose only consumer is a MaxPooling2D: one fused op
+                tensors[id(pool.outputs[0])] = _fusion.call_pair(node.operation, pool.operation,
+                                                                 args[0])
+                done.add(id(pool))
+                continue
             outs = node.operation(*args, **kwargs)
             for kt, v in zip(node.outputs, nest.flatten(outs)):
                 tensors[id(kt)] = v
         return nest.pack_sequence_as(self._outputs_struct, [tensors[id(t)] for t in self._outputs])
+
+    def _fusable_pairs(self):
+        """`{id(conv node): pool node}` for the Conv2D -> MaxPooling2D pairs whose conv output
+        feeds nothing else (checked once; `call` then asks `conv_pool_fusion.fusable`)."""
+        pairs = self.__dict__.get("_conv_pool_pairs")
+        if pairs is not None:
+            return pairs
+        from ..layers.conv import Conv2D
+        from ..layers.pooling import MaxPooling2D
+        users = {}
+        for node in self._nodes:
+            for a in node.arguments:
+                users.setdefault(id(a), []).append(node)
+        outputs = {id(t) for t in self._outputs}
+        pairs = {}
+        for node in self._nodes:
+            if type(node.operation) is not Conv2D or len(node.outputs) != 1 or \
+                    len(node.call_args) != 1 or node.call_kwargs:
+                continue
+            out = node.outputs[0]
+            nxt = users.get(id(out), [])
+            if id(out) in outputs or len(nxt) != 1:
+                continue
+            pool = nxt[0]
+            if type(pool.operation) is MaxPooling2D and len(pool.call_args) == 1 and \
+                    pool.call_args[0] is out and not pool.call_kwargs:
+                pairs[id(node)] = pool
+        self.__dict__["_conv_pool_pairs"] = pairs   # not model state: no attribute tracking
+        return pairs
 
     def compute_output_spec(self, inputs, training=None, mask=None):
         return nest.map_structure(lambda t: KerasTensor(t.shape, t.dtype), self._outputs_struct)
