@@ -221,9 +221,12 @@ def _sdpa_scores_fwd(q, k, v, *extra, names=(), scale=1.0):
     return out, pt.swapaxes(-1, -2)
 
 
-def _bwd_arrays(g, gp, saved, drop, scale, outs, need_b):
+def _bwd_arrays(g, gp, saved, drop, scale, outs, need_b, o=None):
     """Gradients on arrays into `outs = (dq, dk, dv)` (arrays `(B, T, N, .)` or None).
 
+    `o` is the attention output `(B, T, N, Hv)` when known: the softmax backward's row
+    sums `sum_s dP * P` then equal `sum_h dO * O` (as `O = P V` and `dP = dO V^T`, dropout
+    included), a pass over the small output instead of the `(T, S)` weights.
     Returns dbias (the logits' gradient `(B, N, T, S)`) when `need_b`.
     """
     pt, qh, kh, vh = saved
@@ -240,7 +243,10 @@ def _bwd_arrays(g, gp, saved, drop, scale, outs, need_b):
         dst *= drop.swapaxes(-1, -2)
     if gp is not None:
         dst += gp.swapaxes(-1, -2)
-    r = xp.einsum("...st,...st->...t", dst, pt)
+    if o is not None and gp is None:
+        r = xp.einsum("btnh,btnh->bnt", g, o)
+    else:
+        r = xp.einsum("...st,...st->...t", dst, pt)
     dst -= r[..., None, :]
     dst *= pt                                         # dS = P * (dP - sum(dP * P))
     if dq is not None:
@@ -325,6 +331,7 @@ def _sdpa_grad(g, out, *inputs, names=(), scale=1.0, packed=False, _ctx=None, _n
         _, pt, qh, kh, vh = _forward(q, k, v, extra, names, scale)
         saved = (pt, qh, kh, vh)
     packed_buf, outs = _grad_buffers(arrays, packed, needs)
+    oa = out._a
     if isinstance(saved[0], str):  # the forward ran on batch parts (never with a bias)
         _, groups, parts = saved
         ga = g._a
@@ -334,11 +341,11 @@ def _sdpa_grad(g, out, *inputs, names=(), scale=1.0, packed=False, _ctx=None, _n
         def run(sl):
             dr = None if drop is None else _batch_slice(drop, sl, B)
             _bwd_arrays(ga[sl], None, parts[index[(sl.start, sl.stop)]], dr, scale,
-                        tuple(None if o is None else o[sl] for o in outs), False)
+                        tuple(None if o is None else o[sl] for o in outs), False, oa[sl])
         _run_groups(run, groups)
         db = None
     else:
-        db = _bwd_arrays(g._a, None, saved, drop, scale, outs, need_b)
+        db = _bwd_arrays(g._a, None, saved, drop, scale, outs, need_b, oa)
     w = lambda a: None if a is None else _wrap(a)  # noqa: E731
     head = (w(packed_buf),) if packed else tuple(w(a) for a in outs)
     return head + _extra_grads(names, w(db))
