@@ -594,3 +594,16 @@ def test_get_unknown_name_lists_valid_ones():
 def test_function_forms_align_ranks():
     got = L.binary_crossentropy([1.0, 0.0, 1.0], [[0.9], [0.2], [0.6]]).numpy()
     np.testing.assert_allclose(got, -np.log([0.9, 0.8, 0.6]), rtol=1e-5)
+
+
+def test_sparse_categorical_labels_stay_integers_and_floats_still_checked():
+    p = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]], "float32")
+    for loss in (keras.losses.SparseCategoricalCrossentropy(),
+                 keras.losses.LossFunctionWrapper(keras.losses.sparse_categorical_crossentropy)):
+        assert loss._integer_targets
+        a = float(loss(np.array([0, 2]), p))
+        b = float(loss(np.array([0.0, 2.0], "float32"), p))
+        assert a == b and abs(a - float(-np.mean(np.log([0.7, 0.6])))) < 1e-6
+        with pytest.raises(ValueError, match="integer class ids"):
+            loss(np.array([0.5, 2.0], "float32"), p)
+    assert not keras.losses.MeanSquaredError()._integer_targets

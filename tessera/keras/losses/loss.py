@@ -207,6 +207,8 @@ class Loss:
     ...         return ts.reduce_mean(ts.square(y_pred - y_true), axis=-1)
     """
 
+    _integer_targets = False   # True: integer y_true is passed on as is (class ids)
+
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         self.name = name or _auto_name(type(self).__name__)
         self.reduction = standardize_reduction(reduction)
@@ -228,7 +230,9 @@ class Loss:
         """
         in_mask = getattr(y_pred, "_keras_mask", None)
         y_pred = to_tensor(y_pred, self.dtype)
-        y_true = to_tensor(y_true, self.dtype)
+        y_true = to_tensor(y_true)
+        if not (self._integer_targets and y_true.dtype.is_integer):
+            y_true = to_tensor(y_true, self.dtype)   # class ids stay integers (no round trip)
         losses = self.call(y_true, y_pred)
         out_mask = getattr(losses, "_keras_mask", None)
         if in_mask is not None and out_mask is not None:

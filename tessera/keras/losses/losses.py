@@ -34,6 +34,8 @@ class LossFunctionWrapper(Loss):
             raise TypeError(f"LossFunctionWrapper: `fn` must be callable, received {fn!r}.")
         self.fn = fn
         self._fn_kwargs = kwargs
+        if fn is F.sparse_categorical_crossentropy:
+            self._integer_targets = True   # class ids are not cast to floats and back
 
     def call(self, y_true, y_pred):
         """Aligns the ranks of `y_true` and `y_pred`, then calls the wrapped function."""
