@@ -188,3 +188,17 @@ def test_get_set_weights_errors():
         d.set_weights([np.ones((3, 2))])
     with pytest.raises(ValueError, match=r"shape \(3, 2\).*\(2, 2\)"):
         d.set_weights([np.ones((2, 2)), np.ones(2)])
+
+
+def test_input_spec_still_checked_after_a_successful_call():
+    """The spec check is remembered per input shape and dtype only: another shape, or a
+    replaced spec, is checked again."""
+    layer = keras.layers.Dense(3)
+    ok = np.ones((2, 4), "float32")
+    layer(ok)
+    layer(ok)
+    with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 4"):
+        layer(np.ones((2, 5), "float32"))
+    layer.input_spec = keras.layers.InputSpec(ndim=3)
+    with pytest.raises(ValueError, match="expected ndim=3"):
+        layer(ok)

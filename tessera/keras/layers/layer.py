@@ -442,7 +442,9 @@ class Layer(Operation):
     def __call__(self, *args, **kwargs):
         if args:
             args = (_convert_inputs(args[0], self),) + args[1:]
-        if any_symbolic(args, kwargs):
+        eager = len(args) == 1 and type(args[0]) is Tensor and \
+            all(v is None or type(v) is bool for v in kwargs.values())
+        if not eager and any_symbolic(args, kwargs):
             return self._symbolic_layer_call(args, kwargs)
         info = self._call_info
         outer_training = getattr(_ctx, "training", _MISSING)
@@ -461,8 +463,16 @@ class Layer(Operation):
             mask = _mask_of(args[0])
         if info.has_mask and kwargs.get("mask") is None and mask is not None:
             kwargs["mask"] = mask
-        if args and self.input_spec is not None:
-            assert_input_compatibility(self.input_spec, args[0], self.name)
+        spec = self.input_spec
+        if args and spec is not None:
+            x0 = args[0]
+            # a spec is checked once per input shape and dtype (re-checked if it is replaced)
+            done = self.__dict__.get("_spec_checked")
+            if type(x0) is not Tensor or done is None or done[0] is not spec or \
+                    done[1] != x0._a.shape or done[2] != x0._a.dtype:
+                assert_input_compatibility(spec, x0, self.name)
+                if type(x0) is Tensor:
+                    self.__dict__["_spec_checked"] = (spec, x0._a.shape, x0._a.dtype)
         outermost = outer_training is _MISSING
         if outermost:
             self._clear_losses()
@@ -611,12 +621,27 @@ def _is_shape(s):
     return isinstance(s, (tuple, list)) and all(d is None or isinstance(d, (int, np.integer)) for d in s)
 
 
+_NP_DTYPES = {}   # dtype name -> NumPy dtype (None where NumPy has no such name)
+
+
+def _same_dtype(dt, name):
+    """`dt.name == name` without NumPy's slow `dtype.name` property."""
+    want = _NP_DTYPES.get(name, False)
+    if want is False:
+        try:
+            want = np.dtype(name)
+        except TypeError:
+            want = None
+        _NP_DTYPES[name] = want
+    return dt == want if want is not None else dt.name == name
+
+
 def _convert_inputs(x, layer):
     """NumPy/Python inputs become tensors; floats are cast to the layer's compute dtype."""
     if isinstance(x, (Tensor, KerasTensor)):
         if layer.autocast and isinstance(x, Tensor) and x._a.dtype.kind == "f":
             want = layer.compute_dtype
-            if x._a.dtype.name != want and layer._convert_float_inputs:
+            if not _same_dtype(x._a.dtype, want) and layer._convert_float_inputs:
                 return _cast(x, want)
         return x
     if isinstance(x, np.ndarray):
