@@ -3,7 +3,8 @@
 Everything here works on backend arrays. The GRU and SimpleRNN kernels take `xt`
 `(T, B, D)` time-major in processing order (already reversed for `go_backwards`);
 the LSTM kernels take the batch-major `x (B, T, D)` as it comes and a `reverse`
-flag, and keep their gate pre-activations gate-major `(4, T, B, H)`. `m` is None
+flag. LSTM and GRU keep their gate pre-activations gate-major (`(G, T, B, H)`),
+so every gate operation of a step is one call on a contiguous block. `m` is None
 or a boolean `(T, B, 1)` array in processing order (True = the step is used). A
 forward precomputes the input projection of every step with GEMMs, then loops
 over time with one small GEMM per step; it fills a workspace dict that the
@@ -88,8 +89,8 @@ def _lstm_perm(xp, H):
 
 
 def _gate_major(xp, w, H):
-    """`(rows, 4H)` weights in the inner gate order -> `(4, rows, H)`, one block per gate."""
-    return xp.ascontiguousarray(w.reshape(w.shape[0], 4, H).transpose(1, 0, 2))
+    """`(rows, G*H)` weights in the inner gate order -> `(G, rows, H)`, one block per gate."""
+    return xp.ascontiguousarray(w.reshape(w.shape[0], -1, H).transpose(1, 0, 2))
 
 
 def lstm_forward(x, h0, c0, k, r, b, m, reverse=False, keep=True, sequences=True):
@@ -225,7 +226,11 @@ def lstm_backward(ws, gyt, dh, dc, x, k, r, has_bias, m, need_x=True):
 # reset_after=True: bias (2, 3H) = input bias, recurrent bias.
 # ---------------------------------------------------------------------------
 def gru_forward(xt, h0, k, r, b, m, reset_after=True):
-    """Runs a GRU over `xt`; returns the workspace (`Hs` is `(T+1, B, H)`)."""
+    """Runs a GRU over `xt`; returns the workspace (`Hs` is `(T+1, B, H)`).
+
+    Gate-major inside (as the LSTM): `A (3, T, B, H)` holds each step's z, r and
+    candidate as contiguous `(B, H)` blocks, first filled with the input projections.
+    """
     xp = xp_of(xt)
     T, B, D = xt.shape
     H = r.shape[0]
@@ -233,61 +238,71 @@ def gru_forward(xt, h0, k, r, b, m, reset_after=True):
     H2 = 2 * H
     scale = xp.ones((3 * H,), dt)
     scale[:H2] = 0.5
-    xw = xp.matmul(xt.reshape(T * B, D), k * scale).reshape(T, B, 3 * H)
+    kp = _gate_major(xp, k * scale, H)                   # (3, D, H)
+    A = _buf(xp, (3, T, B, H), dt)                       # z, r, candidate
+    x2 = xt.reshape(T * B, D)
+    for g in range(3):
+        xp.matmul(x2, kp[g], out=A[g].reshape(T * B, H))
     brh = None
     if b is not None:
         if reset_after:
             bi = b[0].copy()
             bi[:H2] += b[1][:H2]
-            xw += bi * scale
+            A += (bi * scale).reshape(3, 1, 1, H)
             brh = b[1][H2:]
         else:
-            xw += b * scale
-    A = xp.empty((T, B, 3 * H), dt)           # z, r, candidate
-    Hs = xp.empty((T + 1, B, H), dt)
+            A += (b * scale).reshape(3, 1, 1, H)
+    Hs = _buf(xp, (T + 1, B, H), dt)
     Hs[0] = h0
     tmp = xp.empty((B, H), dt)
     matmul, tanh, multiply, add, subtract, copyto = (xp.matmul, xp.tanh, xp.multiply, xp.add,
                                                      xp.subtract, xp.copyto)
     if reset_after:
-        rs = xp.ascontiguousarray(r * scale)
-        P = xp.empty((T, B, 3 * H), dt)       # h_{t-1} @ R (+ recurrent bias of the candidate)
+        rs = _gate_major(xp, r * scale, H)               # (3, H, H)
+        P = _buf(xp, (3, T, B, H), dt)                   # h_{t-1} @ R (+ candidate's bias)
     else:
-        rzr = xp.ascontiguousarray(r[:, :H2] * 0.5)
+        rzr = _gate_major(xp, r[:, :H2] * 0.5, H)        # (2, H, H)
         rh_k = xp.ascontiguousarray(r[:, H2:])
-        P = xp.empty((T, B, H), dt)           # r * h_{t-1}
-        pz = xp.empty((B, H2), dt)
+        P = _buf(xp, (T, B, H), dt)                      # r * h_{t-1}
+        pz = xp.empty((2, B, H), dt)
     for s in range(T):
-        a = A[s]
-        zr = a[:, :H2]
-        hh = a[:, H2:]
+        a = A[:, s]
+        zr, hh = a[:2], a[2]
         hp = Hs[s]
         if reset_after:
-            p = P[s]
+            p = P[:, s]
             matmul(hp, rs, out=p)
-            add(p[:, :H2], xw[s][:, :H2], out=zr)
+            add(zr, p[:2], out=zr)
         else:
             matmul(hp, rzr, out=pz)
-            add(pz, xw[s][:, :H2], out=zr)
+            add(zr, pz, out=zr)
         tanh(zr, out=zr)
         multiply(zr, 0.5, out=zr)
         add(zr, 0.5, out=zr)
         if reset_after:
-            rh = p[:, H2:]
+            rh = p[2]
             if brh is not None:
                 add(rh, brh, out=rh)
-            multiply(a[:, H:H2], rh, out=hh)
+            multiply(a[1], rh, out=tmp)
         else:
-            multiply(a[:, H:H2], hp, out=P[s])
-            matmul(P[s], rh_k, out=hh)
-        add(hh, xw[s][:, H2:], out=hh)
+            multiply(a[1], hp, out=P[s])
+            matmul(P[s], rh_k, out=tmp)
+        add(hh, tmp, out=hh)
         tanh(hh, out=hh)
         subtract(hp, hh, out=tmp)
-        multiply(tmp, a[:, :H], out=tmp)
+        multiply(tmp, a[0], out=tmp)
         add(hh, tmp, out=Hs[s + 1])
         if m is not None:
             copyto(Hs[s + 1], hp, where=~m[s])
     return {"A": A, "Hs": Hs, "P": P}
+
+
+def _rows_of_gates(xp, Z, T, B, H):
+    """`(G, T, B, H)` gate-major -> `(T*B, G*H)` rows (one copy)."""
+    g = Z.shape[0]
+    out = _buf(xp, (T, B, g, H), Z.dtype)
+    xp.copyto(out, Z.transpose(1, 2, 0, 3))
+    return out.reshape(T * B, g * H)
 
 
 def gru_backward(ws, gyt, dh, xt, k, r, has_bias, m, reset_after=True, need_x=True):
@@ -298,64 +313,68 @@ def gru_backward(ws, gyt, dh, xt, k, r, has_bias, m, reset_after=True, need_x=Tr
     H = r.shape[0]
     dt = xt.dtype
     H2 = 2 * H
-    dX = xp.empty((T, B, 3 * H), dt)
+    dX = _buf(xp, (3, T, B, H), dt)
     tmp = xp.empty((B, H), dt)
     dhz = xp.empty((B, H), dt)
-    f2 = xp.empty((B, H2), dt)
+    f2 = xp.empty((2, B, H), dt)
     mf, nmf = _mask_floats(m, dt)
     ph = xp.empty((B, H), dt) if m is not None else None
     matmul, multiply, add, subtract, copyto = (xp.matmul, xp.multiply, xp.add, xp.subtract,
                                                xp.copyto)
     if reset_after:
-        dRec = xp.empty((T, B, 3 * H), dt)
-        rt = xp.ascontiguousarray(r.T)
+        dRec = _buf(xp, (3, T, B, H), dt)
+        rt = xp.ascontiguousarray(_gate_major(xp, r, H).transpose(0, 2, 1))        # (3, H, H)
+        rec = xp.empty((3, B, H), dt)
     else:
-        rzr_t = xp.ascontiguousarray(r[:, :H2].T)
+        rzr_t = xp.ascontiguousarray(_gate_major(xp, r[:, :H2], H).transpose(0, 2, 1))
         rh_t = xp.ascontiguousarray(r[:, H2:].T)
         drh = xp.empty((B, H), dt)
+        rec = xp.empty((2, B, H), dt)
     for s in range(T - 1, -1, -1):
         if gyt is not None:
             add(dh, gyt[s], out=dh)
         if m is not None:
             _split_mask(dh, mf, nmf, s, ph)
-        a = A[s]
-        z, rg, hh = a[:, :H], a[:, H:H2], a[:, H2:]
+        a = A[:, s]
+        z, rg, hh = a[0], a[1], a[2]
         hp = Hs[s]
-        dx = dX[s]
+        dx = dX[:, s]
         multiply(dh, z, out=dhz)                      # d h_{t-1} (direct)
         subtract(hp, hh, out=tmp)
-        multiply(dh, tmp, out=dx[:, :H])              # d z
+        multiply(dh, tmp, out=dx[0])                  # d z
         subtract(dh, dhz, out=dh)                     # d candidate
         multiply(hh, hh, out=tmp)
         subtract(1, tmp, out=tmp)
-        dph = dx[:, H2:]
+        dph = dx[2]
         multiply(dh, tmp, out=dph)                    # d candidate pre-activation
         if reset_after:
-            drec = dRec[s]
-            multiply(dph, rg, out=drec[:, H2:])
-            multiply(dph, P[s][:, H2:], out=dx[:, H:H2])
+            drec = dRec[:, s]
+            multiply(dph, rg, out=drec[2])
+            multiply(dph, P[2, s], out=dx[1])
         else:
             matmul(dph, rh_t, out=drh)
-            multiply(drh, hp, out=dx[:, H:H2])
-        zr = a[:, :H2]
+            multiply(drh, hp, out=dx[1])
+        zr = a[:2]
         multiply(zr, zr, out=f2)
         subtract(zr, f2, out=f2)
-        multiply(dx[:, :H2], f2, out=dx[:, :H2])
+        multiply(dx[:2], f2, out=dx[:2])
         if reset_after:
-            copyto(drec[:, :H2], dx[:, :H2])
-            matmul(drec, rt, out=dh)
+            copyto(drec[:2], dx[:2])
+            matmul(drec, rt, out=rec)
+            xp.sum(rec, axis=0, out=dh)
         else:
-            matmul(dx[:, :H2], rzr_t, out=dh)
+            matmul(dx[:2], rzr_t, out=rec)
+            xp.sum(rec, axis=0, out=dh)
             multiply(drh, rg, out=tmp)
             add(dh, tmp, out=dh)
         add(dh, dhz, out=dh)
         if m is not None:
             add(dh, ph, out=dh)
-    dx2 = dX.reshape(T * B, 3 * H)
+    dx2 = _rows_of_gates(xp, dX, T, B, H)
     hprev = Hs[:T].reshape(T * B, H)
     dk = xp.matmul(xt.reshape(T * B, D).T, dx2)
     if reset_after:
-        drec2 = dRec.reshape(T * B, 3 * H)
+        drec2 = _rows_of_gates(xp, dRec, T, B, H)
         dr = xp.matmul(hprev.T, drec2)
         db = xp.stack([dx2.sum(axis=0), drec2.sum(axis=0)]) if has_bias else None
     else:
