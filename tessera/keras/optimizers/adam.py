@@ -80,8 +80,8 @@ class Adam(Optimizer):
                 and w.flags.c_contiguous and g.flags.c_contiguous:
             # Large variables in cache-sized chunks: the ~12 passes of the update then
             # stream each array from memory once (about 1.5x faster than whole-array passes;
-            # the update is bound by memory bandwidth, so splitting it between two threads
-            # gained nothing in training).
+            # splitting it between two threads gained nothing in training: every ufunc call
+            # hands the GIL over).
             for s in range(0, n, _CHUNK):
                 self._adam_arrays(i, g, w, slice(s, min(s + _CHUNK, n)))
         else:
