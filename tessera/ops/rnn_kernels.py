@@ -191,7 +191,7 @@ def lstm_backward(ws, gyt, dh, dc, x, k, r, has_bias, m, need_x=True):
         tc = TC[s]
         multiply(dh, tc, out=dz[2])                   # d o
         multiply(dh, a[2], out=tmp)
-        multiply(tc, tc, out=tmp2)
+        xp.square(tc, out=tmp2)
         subtract(1, tmp2, out=tmp2)
         multiply(tmp, tmp2, out=tmp)
         add(dc, tmp, out=dc)                          # total d c_t
@@ -343,7 +343,7 @@ def gru_backward(ws, gyt, dh, xt, k, r, has_bias, m, reset_after=True, need_x=Tr
         subtract(hp, hh, out=tmp)
         multiply(dh, tmp, out=dx[0])                  # d z
         subtract(dh, dhz, out=dh)                     # d candidate
-        multiply(hh, hh, out=tmp)
+        xp.square(hh, out=tmp)
         subtract(1, tmp, out=tmp)
         dph = dx[2]
         multiply(dh, tmp, out=dph)                    # d candidate pre-activation
@@ -355,7 +355,7 @@ def gru_backward(ws, gyt, dh, xt, k, r, has_bias, m, reset_after=True, need_x=Tr
             matmul(dph, rh_t, out=drh)
             multiply(drh, hp, out=dx[1])
         zr = a[:2]
-        multiply(zr, zr, out=f2)
+        xp.square(zr, out=f2)
         subtract(zr, f2, out=f2)
         multiply(dx[:2], f2, out=dx[:2])
         if reset_after:
