@@ -105,22 +105,18 @@ def _fwd(x, w, b=None, strides=(1, 1), dilations=(1, 1), pads=((0, 0), (0, 0)), 
     return y.reshape(n, ph_, pw_, co)
 
 
-def _route(gz, wins, p, xp):
-    """`gz (M, C)` sent to each window's winning member: `(P, M, C)`."""
-    dz = xp.empty((p,) + gz.shape, gz.dtype)
-    if p == 1:
-        dz[0] = gz
-        return dz
-    rem = gz
+def _route(g, y, wins, p, xp):
+    """The pooled gradient `g (M, C)`, masked where the ReLU output `y` is 0, sent to each
+    window's winning member: `(P, M, C)`, plus the masked gradient's column sums (the
+    bias gradient). Member 0's block is the running remainder, updated in place."""
+    dz = xp.empty((p,) + g.shape, g.dtype)
+    rem = dz[0]
+    xp.multiply(g, y > 0, out=rem)
+    db = xp.matmul(xp.ones(rem.shape[0], rem.dtype), rem)
     for j in range(p - 1, 0, -1):
         xp.multiply(rem, wins[j - 1], out=dz[j])
-        if j == 1:
-            xp.subtract(rem, dz[1], out=dz[0])
-        elif rem is gz:
-            rem = gz - dz[j]
-        else:
-            rem -= dz[j]
-    return dz
+        rem -= dz[j]
+    return dz, db
 
 
 def _input_grad(dz, w, x_shape, strides, dilations, pads, pool, ph_, pw_, xp):
@@ -169,11 +165,9 @@ def _grad(g, out, x, w, b=None, strides=(1, 1), dilations=(1, 1), pads=((0, 0), 
         saved = ctx["saved"]
     cols, narrow, wins = saved
     y2 = out._a.reshape(-1, co)
-    gz = g._a.reshape(-1, co) * (y2 > 0)
-    db = None
-    if need_b:
-        db = _wrap(xp.matmul(xp.ones(gz.shape[0], gz.dtype), gz))
-    dz = _route(gz, wins, p, xp).reshape(-1, co)
+    dz, db2 = _route(g._a.reshape(-1, co), y2, wins, p, xp)
+    dz = dz.reshape(-1, co)
+    db = _wrap(db2) if need_b else None
     dw = None
     if need_w:
         dw2 = _k._tall_gemm(cols.T if narrow else cols, dz)
