@@ -122,6 +122,13 @@ def tapes_active():
     return bool(TAPES)
 
 
+def recording():
+    """True when a tape is recording right now, i.e. a backward being computed is itself
+    taped (second derivatives): fused ops then build their gradient from differentiable
+    ops instead of running it on arrays."""
+    return any(tp._recording for tp in TAPES)
+
+
 def _is_diff(t):
     return t._a.dtype.kind in _DIFF_KINDS
 

@@ -32,10 +32,6 @@ def _neg(dtype):
     return dtype.type(-3e4 if dtype == np.float16 else -1e9)
 
 
-def _recording():
-    return any(tp._recording for tp in _prim.TAPES)
-
-
 # ---------------------------------------------------------------------------
 # Array kernels
 #
@@ -316,7 +312,7 @@ def _sdpa_grad(g, out, *inputs, names=(), scale=1.0, packed=False, _ctx=None, _n
     if packed:
         needs = (needs[0],) * 3 + needs[1:]
     need_b = "bias" in names and needs[3 + names.index("bias")]
-    if _recording():
+    if _prim.recording():
         from .array import stack
         q, k, v, extra = _split_tensors(inputs, packed)
         dq, dk, dv, db = _composite_grads(g, None, q, k, v, extra, names, scale)
@@ -361,7 +357,7 @@ def _split_tensors(inputs, packed):
 
 def _sdpa_scores_grad(gs, outs, q, k, v, *extra, names=(), scale=1.0):
     g, gp = gs
-    if _recording():
+    if _prim.recording():
         dq, dk, dv, db = _composite_grads(g, gp, q, k, v, extra, names, scale)
         return (dq, dk, dv) + _extra_grads(names, db)
     arrays = [x._a for x in extra]

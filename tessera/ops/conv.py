@@ -30,10 +30,6 @@ __all__ = ["conv1d", "conv2d", "conv3d", "convolution", "conv1d_transpose", "con
            "atrous_conv2d", "atrous_conv2d_transpose", "conv"]
 
 
-def _recording():
-    return any(tp._recording for tp in _prim.TAPES)
-
-
 def _shape_of(x):
     return tuple(int(v) for v in x._a.shape)
 
@@ -48,7 +44,7 @@ def _conv_grad(g, out, x, w, b=None, strides=(), dilations=(), pads=(), groups=1
                activation=None, _needs=(True, True, True)):
     need_x, need_w = _needs[0], _needs[1]
     need_b = b is not None and len(_needs) > 2 and _needs[2]
-    if _recording():
+    if _prim.recording():
         return _conv_grad_composite(g, out, x, w, b, strides, dilations, pads, groups,
                                     activation, need_x, need_w, need_b)
     dx, dw, db = _k.conv_backward(g._a, out._a, x._a, w._a, b is not None, strides, dilations,

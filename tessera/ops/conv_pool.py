@@ -33,10 +33,6 @@ __all__ = ["conv2d_relu_max_pool"]
 _NARROW_C = 4   # up to this many input channels, im2col is built transposed (K, rows)
 
 
-def _recording():
-    return any(tp._recording for tp in _prim.TAPES)
-
-
 def _pooled_sizes(x_shape, w_shape, strides, dilations, pads, pool):
     oh, ow = _k.out_sizes(x_shape[1:3], w_shape[:2], strides, dilations, pads)
     return oh // pool[0], ow // pool[1]
@@ -150,7 +146,7 @@ def _grad(g, out, x, w, b=None, strides=(1, 1), dilations=(1, 1), pads=((0, 0), 
           pool=(2, 2), _ctx=None, _needs=(True, True, True)):
     need_x, need_w = _needs[0], _needs[1]
     need_b = b is not None and len(_needs) > 2 and _needs[2]
-    if _recording():
+    if _prim.recording():
         return _grad_composite(g, x, w, b, strides, dilations, pads, pool, need_x, need_w,
                                need_b)
     xa, wa = x._a, w._a
@@ -234,11 +230,7 @@ def conv2d_relu_max_pool(x, filters, bias=None, strides=(1, 1), pads=((0, 0), (0
                          f"shape {tuple(w._a.shape)} do not give a pooled output with the "
                          f"window {attrs['pool']}.")
     ins = (x, w) if bias is None else (x, w, t(bias))
-    ctx = {} if _prim.TAPES else None
-    y = _wrap(_fwd(*[v._a for v in ins], **attrs, _ctx=ctx))
-    if _prim.TAPES:
-        _prim.record(_OP, ins, y, dict(attrs, _ctx=ctx))
-    return y
+    return _OP(*ins, **attrs, _ctx={} if _prim.TAPES else None)   # the backward's workspace
 
 
 __api__ = {}

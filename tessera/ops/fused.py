@@ -28,14 +28,10 @@ def _dense_fwd(x, w, b=None, activation=None):
     return y
 
 
-def _recording():
-    return any(tp._recording for tp in _prim.TAPES)
-
-
 def _dense_grad(g, out, x, w, b=None, activation=None, _needs=(True, True, True)):
     need_x, need_w = _needs[0], _needs[1]
     need_b = b is not None and _needs[2]
-    if _recording():
+    if _prim.recording():
         return _dense_grad_composite(g, out, x, w, b, activation, need_x, need_w, need_b)
     ga = g._a
     if activation == "relu":

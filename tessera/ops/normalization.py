@@ -25,10 +25,6 @@ __all__ = ["batch_normalization", "fused_batch_norm", "layer_normalization",
            "batch_norm_train", "batch_norm_infer"]
 
 
-def _recording():
-    return any(tp._recording for tp in _prim.TAPES)
-
-
 def _err(op, msg):
     return _errors.InvalidArgumentError(None, op, msg)
 
@@ -100,7 +96,7 @@ def _bn_train_fwd(x, *params, axis=-1, epsilon=1e-3, has_scale=True, has_offset=
 def _bn_train_grad(gs, outs, x, *params, axis=-1, epsilon=1e-3, has_scale=True,
                    has_offset=True):
     g, gm, gv = gs
-    if _recording():
+    if _prim.recording():
         return _bn_train_grad_composite(g, gm, gv, x, params, axis, epsilon, has_scale,
                                         has_offset)
     scale, _ = _bn_params([p._a for p in params], has_scale, has_offset)
@@ -192,7 +188,7 @@ def _bn_infer_grad(g, out, x, mean, var, *params, axis=-1, epsilon=1e-3, has_sca
                    has_offset=True, _needs=None):
     nparams = 3 + has_scale + has_offset
     needs = _needs or (True,) * nparams
-    if _recording():
+    if _prim.recording():
         return _bn_infer_grad_composite(g, x, mean, var, params, axis, epsilon, has_scale,
                                         has_offset, needs)
     scale, _ = _bn_params([p._a for p in params], has_scale, has_offset)
@@ -457,7 +453,7 @@ def _ln_rowwise(x, axes, params):
 def _ln_grad(g, out, x, *params, axes=(-1,), epsilon=1e-3, has_scale=True, has_offset=True,
              _ctx=None, _needs=None):
     needs = _needs or (True,) * (1 + has_scale + has_offset)
-    if _recording():
+    if _prim.recording():
         return _ln_grad_composite(g, x, params, axes, epsilon, has_scale, has_offset, needs)
     scale, offset = _bn_params([p._a for p in params], has_scale, has_offset)
     ga = g._a
@@ -628,7 +624,7 @@ def _lrn_fwd(x, depth_radius=5, bias=1.0, alpha=1.0, beta=0.5):
 
 
 def _lrn_grad(g, out, x, depth_radius=5, bias=1.0, alpha=1.0, beta=0.5):
-    if _recording():
+    if _prim.recording():
         base = _window_sum_t(x * x, depth_radius) * alpha + bias
         tt = g * x * base ** (-beta - 1.0)
         return (g * base ** -beta - (2.0 * alpha * beta) * x * _window_sum_t(tt, depth_radius),)

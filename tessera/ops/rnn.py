@@ -32,10 +32,6 @@ __all__ = ["lstm", "gru", "simple_rnn", "FUSED_SIMPLE_ACTIVATIONS"]
 FUSED_SIMPLE_ACTIVATIONS = _k.SIMPLE_ACTIVATIONS
 
 
-def _recording():
-    return any(tp._recording for tp in _prim.TAPES)
-
-
 # ---------------------------------------------------------------------------
 # Shared plumbing: layout, masks, outputs.
 # ---------------------------------------------------------------------------
@@ -130,14 +126,9 @@ def _check(opname, x, states, kernel, recurrent_kernel, bias, mask, gates, bias_
             f"(batch, timesteps) = {(B, T)}.")
 
 
-def _run(prim, inputs, attrs, fwd):
-    arrays = [x._a for x in inputs]
-    ws = {} if _prim.TAPES else None   # the backward's workspace, kept only under a tape
-    outs = fwd(*arrays, _ws=ws, **attrs)
-    res = tuple(_wrap(o) for o in outs)
-    if _prim.TAPES:
-        _prim.record(prim, tuple(inputs), res, dict(attrs, _ws=ws))
-    return res
+def _run(prim, inputs, attrs):
+    # the backward's workspace (an attribute the tape keeps), made only under a tape
+    return prim(*inputs, **attrs, _ws={} if _prim.TAPES else None)
 
 
 def _composite_grad(kind, gs, ins, attrs):
@@ -202,7 +193,7 @@ def _lstm_fwd(x, h0, c0, k, r, *rest, has_bias=True, has_mask=False, go_backward
 
 
 def _lstm_grad(gs, outs, x, h0, c0, k, r, *rest, _ws=None, **attrs):
-    if _recording():
+    if _prim.recording():
         return _composite_grad("lstm", gs, (x, h0, c0, k, r) + rest, attrs)
     if not _ws:
         _ws = {}
@@ -260,7 +251,7 @@ def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias=None, mask
     attrs = dict(has_bias=b is not None, has_mask=m is not None, go_backwards=bool(go_backwards),
                  return_sequences=bool(return_sequences),
                  zero_output_for_mask=bool(zero_output_for_mask))
-    return _run(_LSTM, ins, attrs, _lstm_fwd)
+    return _run(_LSTM, ins, attrs)
 
 
 # ---------------------------------------------------------------------------
@@ -286,7 +277,7 @@ def _one_state_fwd(kernel_fwd, extra):
 
 def _one_state_grad(kind, fwd, kernel_bwd, extra):
     def grad(gs, outs, x, h0, k, r, *rest, _ws=None, **attrs):
-        if _recording():
+        if _prim.recording():
             return _composite_grad(kind, gs, (x, h0, k, r) + rest, attrs)
         if not _ws:
             _ws = {}
@@ -321,7 +312,7 @@ _SIMPLE._fwd = _simple_fwd
 _SIMPLE._grad = _one_state_grad("simple", _simple_fwd, _k.simple_backward, "activation")
 
 
-def _one_state(opname, prim, fwd, gates, bias_shape, inputs, initial_h, kernel,
+def _one_state(opname, prim, gates, bias_shape, inputs, initial_h, kernel,
                recurrent_kernel, bias, mask, go_backwards, return_sequences,
                zero_output_for_mask, **extra):
     x, h0, k, r = t(inputs), t(initial_h), t(kernel), t(recurrent_kernel)
@@ -332,7 +323,7 @@ def _one_state(opname, prim, fwd, gates, bias_shape, inputs, initial_h, kernel,
     attrs = dict(has_bias=b is not None, has_mask=m is not None, go_backwards=bool(go_backwards),
                  return_sequences=bool(return_sequences),
                  zero_output_for_mask=bool(zero_output_for_mask), **extra)
-    return _run(prim, ins, attrs, fwd)
+    return _run(prim, ins, attrs)
 
 
 def gru(inputs, initial_h, kernel, recurrent_kernel, bias=None, mask=None, reset_after=True,
@@ -354,7 +345,7 @@ def gru(inputs, initial_h, kernel, recurrent_kernel, bias=None, mask=None, reset
         `(outputs, h)`.
     """
     shape = (lambda u: (2, 3 * u)) if reset_after else (lambda u: (3 * u,))
-    return _one_state("gru", _GRU, _gru_fwd, 3, shape, inputs, initial_h, kernel,
+    return _one_state("gru", _GRU, 3, shape, inputs, initial_h, kernel,
                       recurrent_kernel, bias, mask, go_backwards, return_sequences,
                       zero_output_for_mask, reset_after=bool(reset_after))
 
@@ -376,7 +367,7 @@ def simple_rnn(inputs, initial_h, kernel, recurrent_kernel, bias=None, mask=None
         raise ValueError(f"simple_rnn: activation must be one of {FUSED_SIMPLE_ACTIVATIONS}, "
                          f"got {activation!r}; run other activations step by step with "
                          "keras.layers.RNN(keras.layers.SimpleRNNCell(...)).")
-    return _one_state("simple_rnn", _SIMPLE, _simple_fwd, 1, lambda u: (u,), inputs, initial_h,
+    return _one_state("simple_rnn", _SIMPLE, 1, lambda u: (u,), inputs, initial_h,
                       kernel, recurrent_kernel, bias, mask, go_backwards, return_sequences,
                       zero_output_for_mask, activation=activation)
 
