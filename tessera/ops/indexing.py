@@ -15,7 +15,7 @@ from ..core import errors as _errors
 from ..core.tensor import overload
 from ._common import Primitive, Tensor, _wrap, check_int, t, xp_of
 from .array import _err, _ints, _strided, reshape
-from .conv_kernels import out_buffer as _out_buffer
+from ._buffers import out_buffer as _out_buffer
 
 _pyslice = builtins.slice
 
@@ -124,7 +124,7 @@ def _gather_grad_fwd(g, ind, shape=(), axis=0, batch_dims=0):
     if batch_dims == 0:
         if axis == 0 and xp is np and ind.size > 64:
             # a dense embedding-table gradient: a recycled buffer, zeroed in one pass, page-
-            # faults no fresh memory each step (see conv_kernels.out_buffer)
+            # faults no fresh memory each step (see ops/_buffers.py)
             z = _out_buffer(xp, shape, g.dtype)
             z.fill(0)
             _add_rows(z, ind.reshape(-1), g.reshape((-1,) + tuple(shape[1:])), zero=True)

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..core import errors as _errors
 from ..core import primitive as _prim
-from . import conv_kernels as _k
+from . import _buffers as _bufs
 from ._common import Primitive, Tensor, t, xp_of
 
 __all__ = ["max_pool", "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool", "avg_pool1d",
@@ -206,26 +206,26 @@ def _tournament(v, win, xp, record=True):
             continue
         shape = v.shape[:ax] + v.shape[ax + 1:]
         last = all(v.shape[a] == 1 for a in win[:-1 - n])
-        acc = (_k.out_buffer if last else _k._take)(xp, shape, v.dtype)
+        acc = (_bufs.out_buffer if last else _bufs._take)(xp, shape, v.dtype)
         wins = []
         for j in range(1, k):
             prev = v[pre + (0,)] if j == 1 else acc
             if record:
                 wins.append(xp.greater(v[pre + (j,)], prev,
-                                       out=_k.out_buffer(xp, shape, np.bool_)))
+                                       out=_bufs.out_buffer(xp, shape, np.bool_)))
             xp.maximum(prev, v[pre + (j,)], out=acc)
         stages.append((ax, k, wins))
         if temp is not None:
-            _k._give(temp)
+            _bufs._give(temp)
         temp = None if last else acc
         v = acc
     if temp is not None:      # cannot happen: the last reduction writes an output buffer
         v = v.copy()
-        _k._give(temp)
+        _bufs._give(temp)
     return v, stages
 
 
-_k._ON_REUSE.append(lambda key: _STAGES.pop(key, None))
+_bufs._ON_REUSE.append(lambda key: _STAGES.pop(key, None))
 
 
 def _save_stages(x, y, stages):
@@ -257,11 +257,11 @@ def _route(g, stages, dv, xp):
             tgt = dv
         else:
             shape = d.shape[:ax] + (k,) + d.shape[ax:]
-            tgt = _k._take(xp, shape, g.dtype)
+            tgt = _bufs._take(xp, shape, g.dtype)
         if k == 1:
             tgt[pre + (0,)] = d
             if d is not g:
-                _k._give(d)
+                _bufs._give(d)
             d = tgt
             continue
         rem = d
@@ -275,7 +275,7 @@ def _route(g, stages, dv, xp):
             else:
                 rem -= out_j
         if d is not g:
-            _k._give(d)
+            _bufs._give(d)
         d = tgt
 
 
@@ -286,7 +286,7 @@ def _max_pool_grad_fwd(x, y, g, ksize=(), strides=(), pads=(), axes=(), dilation
     if _is_fast(ksize, strides, pads, dilations):
         v, win = _split(x, axes, ksize, outs)
         whole = all(o * k == x.shape[ax] for ax, k, o in zip(axes, ksize, outs))
-        dx = _k.out_buffer(xp, x.shape, g.dtype)
+        dx = _bufs.out_buffer(xp, x.shape, g.dtype)
         if not whole:
             dx.fill(0)
         dv, _ = _split(dx, axes, ksize, outs)

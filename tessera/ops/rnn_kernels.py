@@ -23,7 +23,7 @@ import platform
 import sys
 
 from ._common import xp_of
-from .conv_kernels import out_buffer as _buf
+from ._buffers import out_buffer as _buf
 
 __all__ = ["lstm_forward", "lstm_backward", "gru_forward", "gru_backward",
            "simple_forward", "simple_backward", "flush_denormals"]

@@ -12,15 +12,15 @@ layers as usual.
 """
 from ...core.tensor import Tensor
 from ...ops import conv_pool as _conv_pool
+from .conv import Conv2D
 from .input_spec import assert_input_compatibility
+from .pooling import MaxPooling2D
 
 __all__ = ["fusable", "call_pair"]
 
 
 def fusable(conv, pool, x):
     """Whether `pool(conv(x))` may run as one fused op (see the module docstring)."""
-    from .conv import Conv2D
-    from .pooling import MaxPooling2D
     if type(conv) is not Conv2D or type(pool) is not MaxPooling2D:
         return False
     if not (conv.built and pool.built) or type(x) is not Tensor:

@@ -629,8 +629,8 @@ def _same_dtype(dt, name):
     want = _NP_DTYPES.get(name, False)
     if want is False:
         try:
-            want = np.dtype(name)
-        except TypeError:
+            want = _dt.np_dtype(name)
+        except (TypeError, ValueError):
             want = None
         _NP_DTYPES[name] = want
     return dt == want if want is not None else dt.name == name

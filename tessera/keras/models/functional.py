@@ -241,8 +241,7 @@ class Functional(Model):
         pairs = self.__dict__.get("_conv_pool_pairs")
         if pairs is not None:
             return pairs
-        from ..layers.conv import Conv2D
-        from ..layers.pooling import MaxPooling2D
+        Conv2D, MaxPooling2D = _fusion.Conv2D, _fusion.MaxPooling2D
         users = {}
         for node in self._nodes:
             for a in node.arguments:
