@@ -63,8 +63,22 @@ class LossFunctionWrapper(Loss):
         return f"<LossFunctionWrapper({self.fn}, kwargs={self._fn_kwargs})>"
 
 
-class _Simple(LossFunctionWrapper):
-    """A wrapper whose config is just `{"name", "reduction"}` (Keras's `Loss.get_config`)."""
+class _KwargsLoss(LossFunctionWrapper):
+    """A built-in loss class over one loss function: its constructor arguments are the
+    function's keyword arguments, kept as attributes, and its config is Keras's
+    `{"name", "reduction"}` plus those arguments."""
+
+    def __init__(self, fn, name=None, reduction="sum_over_batch_size", dtype=None, **kwargs):
+        super().__init__(fn, name=name, reduction=reduction, dtype=dtype, **kwargs)
+        for k, v in kwargs.items():
+            setattr(self, k, v)
+
+    def get_config(self):
+        return {**Loss.get_config(self), **self._fn_kwargs}
+
+
+class _Simple(_KwargsLoss):
+    """A loss without arguments: its config is just `{"name", "reduction"}`."""
 
     _fn = None
     _default_name = None
@@ -72,9 +86,6 @@ class _Simple(LossFunctionWrapper):
     def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None):
         super().__init__(type(self)._fn, name=name or self._default_name, reduction=reduction,
                          dtype=dtype)
-
-    def get_config(self):
-        return Loss.get_config(self)
 
 
 def _simple(cls_name, fn, default_name, doc):
@@ -142,7 +153,7 @@ Poisson = _simple(
 
 
 @keras_export("keras.losses")
-class CosineSimilarity(LossFunctionWrapper):
+class CosineSimilarity(_KwargsLoss):
     """Computes the negative cosine similarity between `y_true` and `y_pred`:
     `loss = -sum(l2_norm(y_true) * l2_norm(y_pred))` along `axis`.
 
@@ -158,17 +169,10 @@ class CosineSimilarity(LossFunctionWrapper):
                  dtype=None):
         super().__init__(F.cosine_similarity, name=name, reduction=reduction, dtype=dtype,
                          axis=axis)
-        self.axis = axis
-
-    def get_config(self):
-        # Keras 3 writes only name/reduction; axis is kept too so a round trip keeps it.
-        config = Loss.get_config(self)
-        config["axis"] = self.axis
-        return config
 
 
 @keras_export("keras.losses")
-class Huber(LossFunctionWrapper):
+class Huber(_KwargsLoss):
     """Computes the Huber loss: `0.5 * x**2` for `|x| <= delta`, else
     `delta * |x| - 0.5 * delta**2`, with `x = y_pred - y_true`.
 
@@ -180,17 +184,10 @@ class Huber(LossFunctionWrapper):
     def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss",
                  dtype=None):
         super().__init__(F.huber, name=name, reduction=reduction, dtype=dtype, delta=delta)
-        self.delta = delta
-
-    def get_config(self):
-        # Keras 3 writes only name/reduction; delta is kept too so a round trip keeps it.
-        config = Loss.get_config(self)
-        config["delta"] = self.delta
-        return config
 
 
 @keras_export("keras.losses")
-class BinaryCrossentropy(LossFunctionWrapper):
+class BinaryCrossentropy(_KwargsLoss):
     """Cross-entropy for binary (0 or 1) labels.
 
     Args:
@@ -209,19 +206,10 @@ class BinaryCrossentropy(LossFunctionWrapper):
                  reduction="sum_over_batch_size", name="binary_crossentropy", dtype=None):
         super().__init__(F.binary_crossentropy, name=name, reduction=reduction, dtype=dtype,
                          from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
-
-    def get_config(self):
-        config = Loss.get_config(self)
-        config.update({"from_logits": self.from_logits, "label_smoothing": self.label_smoothing,
-                       "axis": self.axis})
-        return config
 
 
 @keras_export("keras.losses")
-class BinaryFocalCrossentropy(LossFunctionWrapper):
+class BinaryFocalCrossentropy(_KwargsLoss):
     """Focal cross-entropy for binary labels (Lin et al., 2018): down-weights easy
     examples by `(1 - p_t) ** gamma`.
 
@@ -242,23 +230,10 @@ class BinaryFocalCrossentropy(LossFunctionWrapper):
                          dtype=dtype, apply_class_balancing=apply_class_balancing, alpha=alpha,
                          gamma=gamma, from_logits=from_logits, label_smoothing=label_smoothing,
                          axis=axis)
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
-        self.apply_class_balancing = apply_class_balancing
-        self.alpha = alpha
-        self.gamma = gamma
-
-    def get_config(self):
-        config = Loss.get_config(self)
-        config.update({"from_logits": self.from_logits, "label_smoothing": self.label_smoothing,
-                       "axis": self.axis, "apply_class_balancing": self.apply_class_balancing,
-                       "alpha": self.alpha, "gamma": self.gamma})
-        return config
 
 
 @keras_export("keras.losses")
-class CategoricalCrossentropy(LossFunctionWrapper):
+class CategoricalCrossentropy(_KwargsLoss):
     """Cross-entropy between one-hot labels and predicted class probabilities.
 
     For integer class ids use `SparseCategoricalCrossentropy`.
@@ -279,19 +254,10 @@ class CategoricalCrossentropy(LossFunctionWrapper):
                  reduction="sum_over_batch_size", name="categorical_crossentropy", dtype=None):
         super().__init__(F.categorical_crossentropy, name=name, reduction=reduction, dtype=dtype,
                          from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
-
-    def get_config(self):
-        config = Loss.get_config(self)
-        config.update({"from_logits": self.from_logits, "label_smoothing": self.label_smoothing,
-                       "axis": self.axis})
-        return config
 
 
 @keras_export("keras.losses")
-class CategoricalFocalCrossentropy(LossFunctionWrapper):
+class CategoricalFocalCrossentropy(_KwargsLoss):
     """Alpha-balanced focal cross-entropy for one-hot labels:
     `sum(alpha * (1 - p) ** gamma * -y_true * log(p))` over the classes.
 
@@ -310,21 +276,10 @@ class CategoricalFocalCrossentropy(LossFunctionWrapper):
         super().__init__(F.categorical_focal_crossentropy, name=name, reduction=reduction,
                          dtype=dtype, alpha=alpha, gamma=gamma, from_logits=from_logits,
                          label_smoothing=label_smoothing, axis=axis)
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
-        self.alpha = alpha
-        self.gamma = gamma
-
-    def get_config(self):
-        config = Loss.get_config(self)
-        config.update({"from_logits": self.from_logits, "label_smoothing": self.label_smoothing,
-                       "axis": self.axis, "alpha": self.alpha, "gamma": self.gamma})
-        return config
 
 
 @keras_export("keras.losses")
-class SparseCategoricalCrossentropy(LossFunctionWrapper):
+class SparseCategoricalCrossentropy(_KwargsLoss):
     """Cross-entropy between integer class ids and predicted class probabilities.
 
     `y_true` has shape `[batch_size]` (or `[batch_size, 1]`), `y_pred`
@@ -345,17 +300,10 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
                  name="sparse_categorical_crossentropy", dtype=None):
         super().__init__(F.sparse_categorical_crossentropy, name=name, reduction=reduction,
                          dtype=dtype, from_logits=from_logits, ignore_class=ignore_class)
-        self.from_logits = from_logits
-        self.ignore_class = ignore_class
-
-    def get_config(self):
-        config = Loss.get_config(self)
-        config.update({"from_logits": self.from_logits, "ignore_class": self.ignore_class})
-        return config
 
 
 @keras_export("keras.losses")
-class Dice(LossFunctionWrapper):
+class Dice(_KwargsLoss):
     """Computes the Dice loss `1 - 2 * sum(y_true * y_pred) / (sum(y_true) + sum(y_pred))`.
 
     Args:
@@ -365,16 +313,10 @@ class Dice(LossFunctionWrapper):
 
     def __init__(self, reduction="sum_over_batch_size", name="dice", axis=None, dtype=None):
         super().__init__(F.dice, name=name, reduction=reduction, dtype=dtype, axis=axis)
-        self.axis = axis
-
-    def get_config(self):
-        config = Loss.get_config(self)
-        config["axis"] = self.axis
-        return config
 
 
 @keras_export("keras.losses")
-class Tversky(LossFunctionWrapper):
+class Tversky(_KwargsLoss):
     """Computes the Tversky loss `1 - TP / (TP + alpha * FP + beta * FN)`.
 
     Args:
@@ -388,11 +330,4 @@ class Tversky(LossFunctionWrapper):
                  axis=None, dtype=None):
         super().__init__(F.tversky, name=name, reduction=reduction, dtype=dtype, alpha=alpha,
                          beta=beta, axis=axis)
-        self.alpha = alpha
-        self.beta = beta
-        self.axis = axis
 
-    def get_config(self):
-        config = Loss.get_config(self)
-        config.update({"alpha": self.alpha, "beta": self.beta, "axis": self.axis})
-        return config
