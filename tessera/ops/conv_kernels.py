@@ -25,7 +25,7 @@ import weakref
 import numpy as np
 
 from ..backend import xp as _xp
-from ._buffers import _ON_REUSE, _give, _take, out_buffer, release_buffers  # noqa: F401
+from ._buffers import _ON_REUSE, _give, _prod, _take, out_buffer, release_buffers  # noqa: F401
 
 __all__ = ["same_pads", "out_sizes", "conv_forward", "conv_backward", "input_grad",
            "filter_grad"]
@@ -45,13 +45,6 @@ def out_sizes(in_sp, k_sp, strides, dilations, pads):
     """Output spatial sizes (may be <= 0 when the dilated kernel exceeds the padded input)."""
     return tuple((n + lo + hi - (k - 1) * d - 1) // s + 1
                  for n, k, s, d, (lo, hi) in zip(in_sp, k_sp, strides, dilations, pads))
-
-
-def _prod(xs):
-    p = 1
-    for v in xs:
-        p *= int(v)
-    return p
 
 
 # im2col buffers kept from a forward for the backward: id(output array) -> entry
