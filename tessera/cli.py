@@ -151,6 +151,7 @@ def _info():
         print(f"cupy    {cupy.__version__}")
     except Exception:  # noqa: BLE001 (absent, or no CUDA driver)
         print("cupy    not available (GPU support: pip install tessera[gpu])")
+    print(f"native  {ts.config.native_kernels()}")
     print("devices:")
     for dev in ts.config.list_physical_devices():
         print(f"  {dev.name} ({dev.device_type})")

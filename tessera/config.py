@@ -12,7 +12,8 @@ __all__ = ["list_physical_devices", "list_logical_devices", "get_visible_devices
            "set_visible_devices", "run_functions_eagerly", "functions_run_eagerly",
            "set_soft_device_placement", "get_soft_device_placement", "threading",
            "experimental", "floatx", "set_floatx", "PhysicalDevice", "LogicalDevice",
-           "set_host_allocator_caching", "host_allocator_caching"]
+           "set_host_allocator_caching", "host_allocator_caching", "set_native_kernels",
+           "native_kernels"]
 
 _state = {"floatx": os.environ.get("TESSERA_FLOATX", "float32"), "eager": False,
           "intra": 0, "inter": 0, "deterministic": False}
@@ -154,6 +155,25 @@ def set_host_allocator_caching(enabled):
     """
     from .backend import cpu
     return cpu.tune_malloc(bool(enabled))
+
+
+def set_native_kernels(enabled):
+    """Tessera extension: whether fused compiled CPU kernels may be used.
+
+    Some updates (the Adam family's, for one) run as one compiled pass over memory
+    instead of a dozen NumPy passes, with bit-identical results. The kernels are built
+    on first use with the machine's C compiler into `~/.cache/tessera` (or
+    `$TESSERA_CACHE_DIR`); without a compiler Tessera uses its NumPy code. On by default;
+    `TESSERA_NATIVE=0` in the environment starts with them off.
+    """
+    from .backend import native
+    native.set_enabled(enabled)
+
+
+def native_kernels():
+    """A one-line status of the compiled CPU kernels: in use (and where), off, or why not."""
+    from .backend import native
+    return native.status()
 
 
 def host_allocator_caching():

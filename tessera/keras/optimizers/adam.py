@@ -7,12 +7,14 @@ import math
 
 import numpy as np
 
+from ...backend import native as _native
 from ..saving.object_registration import keras_export
 from ._common import fill_doc as _doc
 from .base_optimizer import Optimizer
 
 __all__ = ["Adam", "AdamW", "Adamax", "Nadam"]
 
+_F32 = np.dtype(np.float32)
 _CHUNK = 1 << 16   # elements per chunk of a large variable's update (5 arrays fit in L2)
 
 
@@ -73,19 +75,30 @@ class Adam(Optimizer):
         b1, b2 = float(self.beta_1), float(self.beta_2)
         alpha = lr * math.sqrt(1.0 - b2 ** t) / (1.0 - b1 ** t)
         self._step_c = (alpha, 1.0 - b1, 1.0 - b2, float(self.epsilon))
+        self._kernel = _native.lib()
 
     def _update_arrays(self, i, g, w, lr):
         n = w.size
-        if n >= 2 * _CHUNK and type(w) is np.ndarray and type(g) is np.ndarray \
-                and w.flags.c_contiguous and g.flags.c_contiguous:
-            # Large variables in cache-sized chunks: the ~12 passes of the update then
-            # stream each array from memory once (about 1.5x faster than whole-array passes;
-            # splitting it between two threads gained nothing in training: every ufunc call
-            # hands the GIL over).
-            for s in range(0, n, _CHUNK):
-                self._adam_arrays(i, g, w, slice(s, min(s + _CHUNK, n)))
-        else:
-            self._adam_arrays(i, g, w, None)
+        if type(w) is np.ndarray and type(g) is np.ndarray and w.flags.c_contiguous \
+                and g.flags.c_contiguous:
+            if self._kernel is not None and w.dtype == _F32 and g.dtype == _F32:
+                # one compiled pass, bit-identical to the ufunc sequence below
+                alpha, c1, c2, eps = self._step_c
+                vh = self._velocity_hats[i]._a.ctypes.data if self.amsgrad else None
+                self._kernel.tessera_adam_f32(
+                    w.ctypes.data, g.ctypes.data, self._momentums[i]._a.ctypes.data,
+                    self._velocities[i]._a.ctypes.data, vh, n,
+                    alpha, c1, 1.0 - c1, c2, 1.0 - c2, eps)
+                return
+            if n >= 2 * _CHUNK:
+                # Large variables in cache-sized chunks: the ~12 passes of the update then
+                # stream each array from memory once (about 1.5x faster than whole-array
+                # passes; splitting it between two threads gained nothing in training:
+                # every ufunc call hands the GIL over).
+                for s in range(0, n, _CHUNK):
+                    self._adam_arrays(i, g, w, slice(s, min(s + _CHUNK, n)))
+                return
+        self._adam_arrays(i, g, w, None)
 
     def _adam_arrays(self, i, g, w, sl):
         alpha, c1, c2, eps = self._step_c

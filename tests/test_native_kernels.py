@@ -1,0 +1,141 @@
+"""The optional compiled CPU kernels (tessera/backend/native.py): same results as the
+NumPy code, and a clean fallback where they cannot be built."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import tessera as ts
+from tessera.backend import native
+from tessera.keras import optimizers
+
+needs_native = pytest.mark.skipif(native.lib() is None,
+                                  reason=f"compiled kernels: {native.status()}")
+
+
+@pytest.fixture
+def kernels():
+    """Yields a function switching the kernels on/off; restores the setting afterwards."""
+    before = native.enabled()
+    yield native.set_enabled
+    native.set_enabled(before)
+
+
+def _train(opt_factory, shapes, steps=12, seed=0):
+    rng = np.random.default_rng(seed)
+    vs = [ts.Variable(rng.standard_normal(s).astype(np.float32), name=f"v{i}")
+          for i, s in enumerate(shapes)]
+    opt = opt_factory()
+    for _ in range(steps):
+        gs = [ts.constant(rng.standard_normal(s).astype(np.float32)) for s in shapes]
+        opt.apply_gradients(zip(gs, vs))
+    return [v.numpy() for v in vs] + [s.numpy() for s in opt.variables]
+
+
+@needs_native
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adam_kernel_bit_identical_to_numpy(kernels, amsgrad):
+    shapes = [(300, 500), (7,), (3, 4, 5)]   # one large (chunked in NumPy), two small
+    make = lambda: optimizers.Adam(3e-2, amsgrad=amsgrad)  # noqa: E731
+    kernels(True)
+    fast = _train(make, shapes)
+    kernels(False)
+    slow = _train(make, shapes)
+    assert len(fast) == len(slow)
+    for a, b in zip(fast, slow):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+
+
+@needs_native
+def test_adam_kernel_matches_closed_form(kernels):
+    kernels(True)
+    rng = np.random.default_rng(3)
+    w0 = rng.standard_normal((40, 30)).astype(np.float64)
+    v = ts.Variable(w0.astype(np.float32))
+    opt = optimizers.Adam(0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-6)
+    m = np.zeros_like(w0)
+    s = np.zeros_like(w0)
+    w = w0.copy()
+    for t in range(1, 6):
+        g = rng.standard_normal(w0.shape)
+        opt.apply_gradients([(ts.constant(g.astype(np.float32)), v)])
+        m = 0.8 * m + 0.2 * g
+        s = 0.99 * s + 0.01 * g * g
+        w -= 0.01 * np.sqrt(1 - 0.99 ** t) / (1 - 0.8 ** t) * m / (np.sqrt(s) + 1e-6)
+    np.testing.assert_allclose(v.numpy(), w, rtol=1e-4, atol=1e-5)
+
+
+@needs_native
+def test_adam_kernel_propagates_nan_like_numpy(kernels):
+    make = lambda: optimizers.Adam(0.1, amsgrad=True)  # noqa: E731
+    out = []
+    for flag in (True, False):
+        kernels(flag)
+        v = ts.Variable(np.ones(6, np.float32))
+        opt = make()
+        opt.apply_gradients([(ts.constant(np.array([1, np.nan, -1, np.inf, 0, 2],
+                                                   np.float32)), v)])
+        out.append([v.numpy()] + [s.numpy() for s in opt.variables])
+    for a, b in zip(*out):
+        np.testing.assert_array_equal(a, b)   # NaN positions equal too
+
+
+def test_float64_and_non_contiguous_use_numpy_path(kernels):
+    kernels(True)
+    v = ts.Variable(np.ones((4, 3)), dtype="float64")
+    opt = optimizers.Adam(0.1)
+    opt.apply_gradients([(ts.constant(np.full((4, 3), 0.5)), v)])
+    np.testing.assert_allclose(v.numpy(), 0.9, rtol=1e-6)
+
+
+def _run(code, **env):
+    e = dict(os.environ)
+    e.update(env)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=e, timeout=300)
+
+
+_TRAIN = ("import numpy as np, tessera as ts\n"
+          "from tessera.keras import optimizers\n"
+          "v = ts.Variable(np.ones(5, np.float32)); o = optimizers.Adam(0.1)\n"
+          "o.apply_gradients([(ts.constant(np.ones(5, np.float32)), v)])\n"
+          "print(ts.config.native_kernels()); print(float(v.numpy()[0]))\n")
+
+
+def test_missing_compiler_falls_back_to_numpy(tmp_path):
+    r = _run(_TRAIN, CC="no-such-compiler-xyz", TESSERA_CACHE_DIR=str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    status, value = r.stdout.strip().splitlines()
+    assert "unavailable" in status and "no-such-compiler-xyz" in status
+    assert abs(float(value) - 0.9) < 1e-6
+    assert not list(tmp_path.glob("*.so"))
+
+
+def test_disabled_by_environment(tmp_path):
+    r = _run(_TRAIN, TESSERA_NATIVE="0", TESSERA_CACHE_DIR=str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("off")
+    assert not list(tmp_path.glob("*.so"))
+
+
+@needs_native
+def test_build_into_cache_and_rebuild_damaged_file(tmp_path):
+    r = _run(_TRAIN, TESSERA_CACHE_DIR=str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("on (") and str(tmp_path) in r.stdout
+    (so,) = tmp_path.glob("kernels-*.so")
+    so.write_bytes(b"not a shared library")
+    r = _run(_TRAIN, TESSERA_CACHE_DIR=str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("on (")
+    assert so.stat().st_size > 1000
+    assert not [p for p in tmp_path.iterdir() if p != so]   # no temporary files left
+
+
+def test_config_switch_reports_status(kernels):
+    ts.config.set_native_kernels(False)
+    assert ts.config.native_kernels().startswith("off")
+    ts.config.set_native_kernels(True)
+    assert ts.config.native_kernels().split()[0] in ("on", "unavailable,")
