@@ -2,8 +2,9 @@
 
 NumPy runs one pass over memory per ufunc call, so an update such as Adam's (about
 twelve ufunc calls per variable) is bound by those passes, not by arithmetic. The
-kernels in `kernels.c` do such updates in one pass, with the same float32 operations
-in the same order as the NumPy code (bit-identical results). They are compiled on
+kernels in `kernels/*.c` do such work in one pass; where they use only + - * / and
+sqrt they run the same float32 operations in the same order as the NumPy code
+(bit-identical results). They are compiled together on
 first use with the machine's C compiler (`cc`, or `$CC`) into a per-user cache
 (`$TESSERA_CACHE_DIR`, else `$XDG_CACHE_HOME/tessera`, else `~/.cache/tessera`) and
 loaded with `ctypes`; nothing is compiled at install or import time.
@@ -21,9 +22,10 @@ import subprocess
 import sys
 import tempfile
 
-__all__ = ["lib", "status", "set_enabled", "enabled", "SOURCE"]
+__all__ = ["lib", "kernel", "status", "set_enabled", "enabled", "SOURCES"]
 
-SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernels.c")
+_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernels")
+SOURCES = sorted(os.path.join(_DIR, f) for f in os.listdir(_DIR) if f.endswith(".c"))
 _FLAGS = ["-O3", "-std=c99", "-fPIC", "-shared", "-ffp-contract=off", "-fno-math-errno"]
 _state = {"lib": None, "tried": False, "reason": "not loaded yet", "path": None,
           "enabled": os.environ.get("TESSERA_NATIVE", "1").strip().lower()
@@ -56,6 +58,27 @@ def lib():
             _state["lib"] = None
             _state["reason"] = str(e) or type(e).__name__
     return _state["lib"]
+
+
+def kernel(name, argtypes):
+    """The compiled function `name` with its ctypes `argtypes` declared, or None where the
+    kernels are off or unavailable. Declared once; cheap to call every step.
+
+    Example: `f = native.kernel("tessera_adam_f32", [...])`, then `if f is not None: f(...)`.
+    """
+    h = lib()
+    if h is None:
+        return None
+    f = _declared.get(name)
+    if f is None:
+        f = getattr(h, name)
+        f.restype = None
+        f.argtypes = argtypes
+        _declared[name] = f
+    return f
+
+
+_declared = {}
 
 
 def status():
@@ -106,8 +129,10 @@ def _load():
     import ctypes
     if sys.platform == "win32":
         raise RuntimeError("compiled kernels are built on Linux and macOS only")
-    with open(SOURCE, "rb") as f:
-        src = f.read()
+    src = b""
+    for path in SOURCES:
+        with open(path, "rb") as f:
+            src += f.read()
     cc = _compiler()
     key = hashlib.sha256(b"\0".join([src, cc.encode(), " ".join(_FLAGS).encode(),
                                      platform.machine().encode(),
@@ -122,34 +147,25 @@ def _load():
         handle = ctypes.CDLL(path)
     if handle.tessera_kernels_version() != 1:
         raise RuntimeError(f"{path} is not this version's kernel library")
-    _declare(handle, ctypes)
     _state["path"] = path
     return handle
 
 
 def _build(cc, path):
-    """Compiles kernels.c into `path` (written under a temporary name, then renamed, so
+    """Compiles kernels/*.c into `path` (written under a temporary name, then renamed, so
     processes building at the same time never load a half-written file)."""
     fd, tmp = tempfile.mkstemp(suffix=".so", dir=os.path.dirname(path))
     os.close(fd)
     try:
         errors = ""
         for arch in (["-march=native"], []):     # some compilers lack -march=native
-            r = subprocess.run([cc, *_FLAGS, *arch, SOURCE, "-o", tmp, "-lm"],
+            r = subprocess.run([cc, *_FLAGS, *arch, *SOURCES, "-o", tmp, "-lm"],
                                capture_output=True, text=True, timeout=120)
             if r.returncode == 0:
                 os.replace(tmp, path)
                 return
             errors = (r.stderr or r.stdout).strip()[-400:]
-        raise RuntimeError(f"compiling {SOURCE} with {cc} failed: {errors}")
+        raise RuntimeError(f"compiling {_DIR}/*.c with {cc} failed: {errors}")
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-
-
-def _declare(h, ct):
-    f32p = ct.c_void_p
-    f = ct.c_float
-    h.tessera_adam_f32.restype = None
-    h.tessera_adam_f32.argtypes = [f32p, f32p, f32p, f32p, f32p, ct.c_ssize_t,
-                                   f, f, f, f, f, f]

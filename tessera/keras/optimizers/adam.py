@@ -3,6 +3,7 @@
 Each update is a few in-place ufunc calls on the variable's array and its slots,
 with one preallocated scratch buffer per variable.
 """
+import ctypes
 import math
 
 import numpy as np
@@ -15,6 +16,8 @@ from .base_optimizer import Optimizer
 __all__ = ["Adam", "AdamW", "Adamax", "Nadam"]
 
 _F32 = np.dtype(np.float32)
+_P, _F = ctypes.c_void_p, ctypes.c_float
+_ADAM_ARGS = [_P, _P, _P, _P, _P, ctypes.c_ssize_t, _F, _F, _F, _F, _F, _F]
 _CHUNK = 1 << 16   # elements per chunk of a large variable's update (5 arrays fit in L2)
 
 
@@ -75,7 +78,7 @@ class Adam(Optimizer):
         b1, b2 = float(self.beta_1), float(self.beta_2)
         alpha = lr * math.sqrt(1.0 - b2 ** t) / (1.0 - b1 ** t)
         self._step_c = (alpha, 1.0 - b1, 1.0 - b2, float(self.epsilon))
-        self._kernel = _native.lib()
+        self._kernel = _native.kernel("tessera_adam_f32", _ADAM_ARGS)
 
     def _update_arrays(self, i, g, w, lr):
         n = w.size
@@ -85,7 +88,7 @@ class Adam(Optimizer):
                 # one compiled pass, bit-identical to the ufunc sequence below
                 alpha, c1, c2, eps = self._step_c
                 vh = self._velocity_hats[i]._a.ctypes.data if self.amsgrad else None
-                self._kernel.tessera_adam_f32(
+                self._kernel(
                     w.ctypes.data, g.ctypes.data, self._momentums[i]._a.ctypes.data,
                     self._velocities[i]._a.ctypes.data, vh, n,
                     alpha, c1, 1.0 - c1, c2, 1.0 - c2, eps)

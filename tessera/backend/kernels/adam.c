@@ -1,4 +1,4 @@
-/* Tessera's optional compiled CPU kernels (see tessera/backend/native.py).
+/* Tessera's optional compiled CPU kernels: the Adam update (see tessera/backend/native.py).
  *
  * Each kernel does in one pass what the NumPy code path does in several ufunc calls,
  * with the same float32 operations in the same order (compiled with
@@ -10,8 +10,6 @@
 #include <stddef.h>
 
 #define RESTRICT __restrict__
-
-int tessera_kernels_version(void) { return 1; }
 
 /* Adam (Keras 3's rule, in the NumPy path's order):
  *   m = m*b1 + g*c1;  v = v*b2 + (g*g)*c2;  [vh = max(vh, v)]
