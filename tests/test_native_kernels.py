@@ -139,3 +139,37 @@ def test_config_switch_reports_status(kernels):
     assert ts.config.native_kernels().startswith("off")
     ts.config.set_native_kernels(True)
     assert ts.config.native_kernels().split()[0] in ("on", "unavailable,")
+
+
+@needs_native
+def test_adam_sees_replaced_arrays(kernels):
+    """The compiled step caches pointers: arrays replaced between steps (a restore, a
+    load) must be picked up, never written through a stale pointer."""
+    kernels(True)
+    shapes = [(64, 32), (32,)]
+
+    def run(replace):
+        rng = np.random.default_rng(7)
+        vs = [ts.Variable(rng.standard_normal(s).astype(np.float32)) for s in shapes]
+        opt = optimizers.Adam(0.05)
+        for step in range(6):
+            gs = [ts.constant(rng.standard_normal(s).astype(np.float32)) for s in shapes]
+            opt.apply_gradients(zip(gs, vs))
+            if replace and step == 2:
+                for x in list(vs) + list(opt.variables):
+                    x._a = x._a.copy()
+        return [v.numpy() for v in vs] + [s.numpy() for s in opt.variables]
+
+    for a, b in zip(run(False), run(True)):
+        assert np.array_equal(a, b)
+
+
+def test_optimizer_with_kernels_stays_copyable(kernels):
+    import copy
+    kernels(True)
+    v = ts.Variable(np.ones(5, np.float32))
+    opt = optimizers.Adam(0.1)
+    opt.apply_gradients([(ts.constant(np.ones(5, np.float32)), v)])
+    clone = copy.deepcopy(opt)
+    assert int(clone.iterations.numpy()) == 1
+    np.testing.assert_array_equal(clone.variables[1].numpy(), opt.variables[1].numpy())

@@ -62,3 +62,4 @@ def tune_malloc(enable=True):
 def malloc_tuned():
     """Whether `tune_malloc` is in effect."""
     return bool(_malloc["tuned"])
+

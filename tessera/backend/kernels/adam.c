@@ -45,3 +45,21 @@ void tessera_adam_f32(float *RESTRICT w, const float *RESTRICT g, float *RESTRIC
         }
     }
 }
+
+/* Adam over many variables as one range: the variables' elements are taken in order as
+ * one sequence and [start, stop) of it is updated (so two threads can split a step's
+ * whole update by element counts). vh is NULL without amsgrad. */
+void tessera_adam_multi_f32(ptrdiff_t nvar, float **w, float **g, float **m, float **v,
+                            float **vh, const ptrdiff_t *n, ptrdiff_t start, ptrdiff_t stop,
+                            float alpha, float c1, float b1, float c2, float b2, float eps)
+{
+    ptrdiff_t base = 0;
+    for (ptrdiff_t k = 0; k < nvar && base < stop; k++) {
+        ptrdiff_t lo = start > base ? start - base : 0;
+        ptrdiff_t hi = stop - base < n[k] ? stop - base : n[k];
+        if (hi > lo)
+            tessera_adam_f32(w[k] + lo, g[k] + lo, m[k] + lo, v[k] + lo,
+                             vh ? vh[k] + lo : NULL, hi - lo, alpha, c1, b1, c2, b2, eps);
+        base += n[k];
+    }
+}

@@ -5,6 +5,7 @@ with one preallocated scratch buffer per variable.
 """
 import ctypes
 import math
+import weakref
 
 import numpy as np
 
@@ -18,6 +19,9 @@ __all__ = ["Adam", "AdamW", "Adamax", "Nadam"]
 _F32 = np.dtype(np.float32)
 _P, _F = ctypes.c_void_p, ctypes.c_float
 _ADAM_ARGS = [_P, _P, _P, _P, _P, ctypes.c_ssize_t, _F, _F, _F, _F, _F, _F]
+_POINTERS = weakref.WeakKeyDictionary()   # optimizer -> (its arrays, their pointer tables)
+_MULTI_ARGS = [ctypes.c_ssize_t, _P, _P, _P, _P, _P, _P, ctypes.c_ssize_t, ctypes.c_ssize_t,
+               _F, _F, _F, _F, _F, _F]
 _CHUNK = 1 << 16   # elements per chunk of a large variable's update (5 arrays fit in L2)
 
 
@@ -78,17 +82,66 @@ class Adam(Optimizer):
         b1, b2 = float(self.beta_1), float(self.beta_2)
         alpha = lr * math.sqrt(1.0 - b2 ** t) / (1.0 - b1 ** t)
         self._step_c = (alpha, 1.0 - b1, 1.0 - b2, float(self.epsilon))
-        self._kernel = _native.kernel("tessera_adam_f32", _ADAM_ARGS)
+        # (the kernels and pointer tables are ctypes objects, kept off the instance so that
+        # the optimizer stays copyable and picklable)
+        self._native_on = _native.lib() is not None
+
+    def _update_all(self, grads, variables):
+        # One compiled call for the whole step: bit-identical to the per-variable updates.
+        if not self._native_on or not grads:
+            return False
+        kern = _native.kernel("tessera_adam_multi_f32", _MULTI_ARGS)
+        ind = self._trainable_variables_indices
+        idx = [ind[id(v)] for v in variables]
+        ws = [v._a for v in variables]
+        arrs = ws + [self._momentums[i]._a for i in idx] + \
+            [self._velocities[i]._a for i in idx] + \
+            ([self._velocity_hats[i]._a for i in idx] if self.amsgrad else [])
+        cache = _POINTERS.get(self)
+        # the pointer tables stay valid while every array is the same object (the cache
+        # holds them, so no other array can take their place)
+        if cache is None or len(cache[0]) != len(arrs) or \
+                not all(a is b for a, b in zip(cache[0], arrs)):
+            cache = _POINTERS[self] = (arrs, self._pointers(arrs, len(ws)))
+        if cache[1] is None:
+            return False
+        for g, w in zip(grads, ws):
+            if type(g) is not np.ndarray or g.dtype != _F32 or not g.flags.c_contiguous \
+                    or g.shape != w.shape:
+                return False
+        k = len(ws)
+        gp = (ctypes.c_void_p * k)(*[g.ctypes.data for g in grads])
+        wp, mp, vp, hp, ns, total = cache[1]
+        alpha, c1, c2, eps = self._step_c
+        args = (alpha, c1, 1.0 - c1, c2, 1.0 - c2, eps)
+        # (splitting the range between two threads measured 4% slower in training: the
+        # hand-off costs more than the second core gains on a bandwidth-bound pass)
+        kern(k, wp, gp, mp, vp, hp, ns, 0, total, *args)
+        return True
+
+    def _pointers(self, arrs, k):
+        """Pointer tables (variables, momentums, velocities, velocity_hats or None, sizes,
+        total) for `arrs` (k of each kind), or None when an array does not suit the
+        kernel (not float32 C-contiguous NumPy)."""
+        for a in arrs:
+            if type(a) is not np.ndarray or a.dtype != _F32 or not a.flags.c_contiguous:
+                return None
+        tab = lambda part: (ctypes.c_void_p * k)(*[a.ctypes.data for a in part])  # noqa: E731
+        tabs = [tab(arrs[j:j + k]) for j in range(0, len(arrs), k)]
+        ws = arrs[:k]
+        ns = (ctypes.c_ssize_t * k)(*[w.size for w in ws])
+        return (tabs[0], tabs[1], tabs[2], tabs[3] if self.amsgrad else None, ns,
+                sum(w.size for w in ws))
 
     def _update_arrays(self, i, g, w, lr):
         n = w.size
         if type(w) is np.ndarray and type(g) is np.ndarray and w.flags.c_contiguous \
                 and g.flags.c_contiguous:
-            if self._kernel is not None and w.dtype == _F32 and g.dtype == _F32:
+            if self._native_on and w.dtype == _F32 and g.dtype == _F32:
                 # one compiled pass, bit-identical to the ufunc sequence below
                 alpha, c1, c2, eps = self._step_c
                 vh = self._velocity_hats[i]._a.ctypes.data if self.amsgrad else None
-                self._kernel(
+                _native.kernel("tessera_adam_f32", _ADAM_ARGS)(
                     w.ctypes.data, g.ctypes.data, self._momentums[i]._a.ctypes.data,
                     self._velocities[i]._a.ctypes.data, vh, n,
                     alpha, c1, 1.0 - c1, c2, 1.0 - c2, eps)

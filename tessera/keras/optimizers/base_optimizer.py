@@ -502,10 +502,11 @@ class Optimizer:
         if self._uses_fast_path():
             lr = _lr_float(learning_rate)
             self._prepare_step(lr)
-            ind = self._trainable_variables_indices
-            upd = self._update_arrays
-            for g, v in zip(grads, trainable_variables):
-                upd(ind[id(v)], g, v._a, lr)
+            if not self._update_all(grads, trainable_variables):
+                ind = self._trainable_variables_indices
+                upd = self._update_arrays
+                for g, v in zip(grads, trainable_variables):
+                    upd(ind[id(v)], g, v._a, lr)
             if self._iters() % _FLUSH_EVERY == _FLUSH_EVERY - 1:
                 self._flush_tiny_slots()
         else:
@@ -544,6 +545,11 @@ class Optimizer:
 
     def _update_arrays(self, i, g, w, lr):
         raise NotImplementedError
+
+    def _update_all(self, grads, variables):
+        """Updates all variables of a step at once where a rule can (a compiled kernel);
+        returns False to have `_update_arrays` called per variable instead."""
+        return False
 
     def _clip_gradients(self, grads, idx=None):
         if self.clipnorm and self.clipnorm > 0:
