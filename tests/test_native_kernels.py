@@ -173,3 +173,28 @@ def test_optimizer_with_kernels_stays_copyable(kernels):
     clone = copy.deepcopy(opt)
     assert int(clone.iterations.numpy()) == 1
     np.testing.assert_array_equal(clone.variables[1].numpy(), opt.variables[1].numpy())
+
+
+@needs_native
+@pytest.mark.parametrize("activation,bias", [("relu", True), ("relu", False), (None, True)])
+def test_dense_kernels_bit_identical(kernels, activation, bias):
+    from tessera.ops import fused
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((33, 20)).astype(np.float32)
+    x[0, :3] = [np.nan, np.inf, -np.inf]
+    w = rng.standard_normal((20, 17)).astype(np.float32)
+    b = rng.standard_normal(17).astype(np.float32) if bias else None
+    dy = rng.standard_normal((33, 17)).astype(np.float32)
+    dy[1, 0] = np.inf
+    out = []
+    for flag in (True, False):
+        kernels(flag)
+        xs, ws = ts.constant(x), ts.Variable(w)
+        bs = ts.Variable(b) if bias else None
+        with ts.GradientTape() as tape:
+            tape.watch(xs)
+            y = fused.dense(xs, ws, bs, activation)
+        srcs = [xs, ws] + ([bs] if bias else [])
+        out.append([y.numpy()] + [gr.numpy() for gr in tape.gradient(y, srcs, output_gradients=ts.constant(dy))])
+    for a, b_ in zip(*out):
+        np.testing.assert_array_equal(a, b_)
