@@ -198,3 +198,22 @@ def test_dense_kernels_bit_identical(kernels, activation, bias):
         out.append([y.numpy()] + [gr.numpy() for gr in tape.gradient(y, srcs, output_gradients=ts.constant(dy))])
     for a, b_ in zip(*out):
         np.testing.assert_array_equal(a, b_)
+
+
+@needs_native
+def test_sparse_ce_mean_kernel_matches_numpy(kernels):
+    from tessera.ops import nn as nn_ops
+    rng = np.random.default_rng(2)
+    x = (rng.standard_normal((37, 11)) * 20).astype(np.float32)
+    x[3] = 1e30                       # equal huge logits: a uniform row
+    labels = rng.integers(0, 11, 37).astype(np.int32)
+    out = []
+    for flag in (True, False):
+        kernels(flag)
+        xs = ts.Variable(x)
+        with ts.GradientTape() as tape:
+            value = nn_ops.sparse_softmax_cross_entropy_mean(ts.constant(labels), xs)
+        out.append((value.numpy(), tape.gradient(value, xs).numpy()))
+    np.testing.assert_allclose(out[0][0], out[1][0], rtol=1e-6)
+    np.testing.assert_allclose(out[0][1], out[1][1], rtol=1e-5, atol=1e-8)
+    assert out[0][0].dtype == np.float32 and out[0][0].shape == ()

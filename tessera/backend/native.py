@@ -60,8 +60,9 @@ def lib():
     return _state["lib"]
 
 
-def kernel(name, argtypes):
-    """The compiled function `name` with its ctypes `argtypes` declared, or None where the
+def kernel(name, argtypes, restype=None):
+    """The compiled function `name` with its ctypes `argtypes` (and `restype`, default
+    none) declared, or None where the
     kernels are off or unavailable. Declared once; cheap to call every step.
 
     Example: `f = native.kernel("tessera_adam_f32", [...])`, then `if f is not None: f(...)`.
@@ -72,7 +73,7 @@ def kernel(name, argtypes):
     f = _declared.get(name)
     if f is None:
         f = getattr(h, name)
-        f.restype = None
+        f.restype = restype
         f.argtypes = argtypes
         _declared[name] = f
     return f

@@ -6,12 +6,15 @@ primitives with analytic gradients; the cross-entropies are fused primitives
 with a numerically stable forward on arrays. Composites (moments, dropout,
 l2_normalize, log_poisson_loss) need no gradient code of their own.
 """
+import ctypes
 import math as _math
 
 import numpy as np
 
+from ..backend import native as _native
 from ..backend import xp as _xp
 from ..core import errors as _errors
+from ..core import primitive as _prim
 from ._common import (REAL_FLOAT, Primitive, Tensor, _wrap, check_float, norm_axis, t, unary,
                       xp_of)
 from .array import reshape, where
@@ -661,6 +664,61 @@ def _sparse_ce_fwd(labels, x):
     lse = np.log(np.exp(s).sum(axis=-1))
     picked = xp_of(x).take_along_axis(s, labels[..., None].astype(np.intp), axis=-1)[..., 0]
     return lse - picked
+
+
+def _sparse_ce_mean_fwd(labels, x, _ctx=None):
+    """The mean over all entries of `_sparse_ce_fwd` (the same values: the sum divided by
+    the count); keeps `softmax(x)` for the backward when a tape records."""
+    if x.dtype == np.float32 and labels.dtype == np.int32 and type(x) is np.ndarray \
+            and x.ndim >= 1 and x.shape[-1] and x.flags.c_contiguous \
+            and labels.flags.c_contiguous and _native.lib() is not None:
+        p = np.empty_like(x)
+        k = _native.kernel("tessera_sparse_ce_mean_f32", _SCE_ARGS, ctypes.c_double)
+        out = k(x.ctypes.data, labels.ctypes.data, p.ctypes.data, labels.size, x.shape[-1])
+        if _ctx is not None:
+            _ctx["p"] = p
+        return np.asarray(out, dtype=np.float32)
+    xp = xp_of(x)
+    s = x - x.max(axis=-1, keepdims=True)
+    e = xp.exp(s)
+    tot = e.sum(axis=-1, keepdims=True)
+    picked = xp.take_along_axis(s, labels[..., None].astype(np.intp), axis=-1)[..., 0]
+    losses = xp.log(tot[..., 0]) - picked
+    n = losses.size
+    out = xp.sum(losses, dtype=x.dtype)
+    out = out / x.dtype.type(n) if n else out * x.dtype.type(0)
+    if _ctx is not None:
+        _ctx["p"] = xp.divide(e, tot, out=e)
+    return xp.asarray(out, dtype=x.dtype)
+
+
+def _sparse_ce_mean_grad(g, out, labels, x, _ctx=None):
+    n = max(1, int(np.prod(labels._a.shape)))
+    p = _ctx.get("p") if _ctx is not None else None
+    if p is not None and not _prim.recording():
+        # on arrays: (softmax - onehot) * g / n
+        xp = xp_of(p)
+        d = p.copy()
+        flat = d.reshape(-1, d.shape[-1])
+        flat[xp.arange(flat.shape[0]), labels._a.reshape(-1).astype(np.intp)] -= 1
+        d *= g._a / x._a.dtype.type(n)
+        return None, _wrap(d)
+    oh = _one_hot(labels, depth=x._a.shape[-1], dtype=x._a.dtype)
+    return None, multiply(subtract(_softmax(x, axis=x._a.ndim - 1), oh), divide(g, float(n)))
+
+
+_SCE_ARGS = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_ssize_t,
+             ctypes.c_ssize_t]
+_sparse_ce_mean = Primitive("SparseSoftmaxCrossEntropyMean", register=False)
+_sparse_ce_mean._fwd = _sparse_ce_mean_fwd
+_sparse_ce_mean._grad = _sparse_ce_mean_grad
+
+
+def sparse_softmax_cross_entropy_mean(labels, logits):
+    """`reduce_mean(sparse_softmax_cross_entropy_with_logits(labels, logits))` as one op
+    with an array backward (Keras's sparse categorical loss uses it). `labels` must be
+    already checked: integer, in range, of shape `logits.shape[:-1]`."""
+    return _sparse_ce_mean(t(labels), t(logits), _ctx={} if _prim.TAPES else None)
 
 
 def _one_hot_fwd(labels, depth=1, dtype=np.float32):

@@ -607,3 +607,54 @@ def test_sparse_categorical_labels_stay_integers_and_floats_still_checked():
         with pytest.raises(ValueError, match="integer class ids"):
             loss(np.array([0.5, 2.0], "float32"), p)
     assert not keras.losses.MeanSquaredError()._integer_targets
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+def test_sparse_ce_fused_mean_matches_per_sample_path(from_logits):
+    """The plain `sum_over_batch_size` sparse CE runs as one fused op; its value and
+    gradient equal the per-sample losses reduced by the generic path."""
+    rng = np.random.default_rng(0)
+    z = ts.Variable(rng.standard_normal((13, 7)).astype(np.float32) * 3)
+    y = rng.integers(0, 7, (13, 1))
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits)
+    ones = np.ones(13, np.float32)
+    out = []
+    for sw in (None, ones):        # a sample weight of ones takes the generic path
+        with ts.GradientTape() as tape:
+            pred = z if from_logits else keras.activations.softmax(z)
+            value = loss(y, pred, sample_weight=sw)
+        out.append((value.numpy(), tape.gradient(value, z).numpy()))
+    (v1, g1), (v2, g2) = out
+    np.testing.assert_allclose(v1, v2, rtol=1e-6)
+    np.testing.assert_allclose(g1, g2, rtol=1e-5, atol=1e-7)
+    p = np.exp(z.numpy() - z.numpy().max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    ref = p.copy()
+    ref[np.arange(13), y[:, 0]] -= 1
+    np.testing.assert_allclose(g1, ref / 13, rtol=1e-5, atol=1e-7)
+    with pytest.raises(ValueError, match="outside the valid range"):
+        loss(np.full((13,), 9), keras.activations.softmax(z) if not from_logits else z)
+
+
+def test_sparse_ce_fused_mean_second_order():
+    z = ts.Variable(np.array([[0.3, -1.0, 2.0], [1.0, 0.5, -0.5]], np.float32))
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    with ts.GradientTape() as outer:
+        with ts.GradientTape() as inner:
+            value = loss(np.array([2, 0]), z)
+        g = inner.gradient(value, z)
+        s = ts.reduce_sum(g * g)
+    h = outer.gradient(s, z)
+    # reference by finite differences of sum(g^2) in float64
+    def gsq(a):
+        p = np.exp(a - a.max(1, keepdims=True))
+        p /= p.sum(1, keepdims=True)
+        p[[0, 1], [2, 0]] -= 1
+        return ((p / 2) ** 2).sum()
+    a0 = z.numpy().astype(np.float64)
+    fd = np.zeros_like(a0)
+    for i in np.ndindex(a0.shape):
+        d = np.zeros_like(a0)
+        d[i] = 1e-5
+        fd[i] = (gsq(a0 + d) - gsq(a0 - d)) / 2e-5
+    np.testing.assert_allclose(h.numpy(), fd, rtol=1e-3, atol=1e-5)

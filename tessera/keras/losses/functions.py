@@ -14,6 +14,7 @@ import numpy as np
 
 import tessera as ts
 
+from ...ops.nn import sparse_softmax_cross_entropy_mean as _fused_scce_mean
 from ...backend import xp as _xp
 from .. import config as _config
 from ..saving.object_registration import keras_export
@@ -476,25 +477,10 @@ def _integer_labels(fname, y_true):
     return ts.cast(y_true, "int32")
 
 
-@keras_export("keras.losses")
-def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None,
-                                    axis=-1):
-    """Cross-entropy between integer class ids and predicted class probabilities.
-
-    Args:
-        y_true: class ids (int or integral floats), shape `[batch_size, d0, .. dN]`
-            (or with a trailing 1).
-        y_pred: probabilities (or logits with `from_logits=True`), shape
-            `[batch_size, d0, .. dN, num_classes]`.
-        from_logits: whether `y_pred` holds logits (fused stable op).
-        ignore_class: optional class id (e.g. -1 or 255, a "void" class) whose entries
-            get a zero loss and are masked out of the mean.
-        axis: the class axis; only the last axis (-1) is supported.
-
-    Example:
-    >>> keras.losses.sparse_categorical_crossentropy([1, 2], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]])
-    array([0.0513, 2.303], dtype=float32)
-    """
+def _scce_inputs(y_true, y_pred, ignore_class, axis):
+    """Checks and prepares sparse categorical cross-entropy's inputs: returns `(y_pred,
+    labels (int32, y_pred's shape minus the class axis), valid (None or the ignore_class
+    mask), num_classes)`, raising the errors that name the fix."""
     fname = "sparse_categorical_crossentropy"
     y_pred = _float_pred(y_pred)
     y_true = to_tensor(y_true)
@@ -531,6 +517,43 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         raise ValueError(
             f"{fname}: received a label value of {bad}, which is outside the valid range "
             f"[0, {num_classes}) for y_pred of shape {ps}.{hint}")
+    return y_pred, labels, valid, num_classes
+
+
+def sparse_categorical_crossentropy_mean(y_true, y_pred, from_logits=False):
+    """The mean of `sparse_categorical_crossentropy(y_true, y_pred, from_logits)` over all
+    entries as one fused op, or None where that op does not apply (y_pred not from a
+    softmax whose logits are known, and not logits): the loss classes' plain
+    `sum_over_batch_size` reduction without weights or masks uses it."""
+    y_pred, labels, _, _ = _scce_inputs(y_true, y_pred, None, -1)
+    out, logits = _logits_or_none(y_pred, from_logits, "softmax", -1,
+                                  "sparse_categorical_crossentropy")
+    if not logits:
+        return None
+    return _fused_scce_mean(labels, out)
+
+
+@keras_export("keras.losses")
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None,
+                                    axis=-1):
+    """Cross-entropy between integer class ids and predicted class probabilities.
+
+    Args:
+        y_true: class ids (int or integral floats), shape `[batch_size, d0, .. dN]`
+            (or with a trailing 1).
+        y_pred: probabilities (or logits with `from_logits=True`), shape
+            `[batch_size, d0, .. dN, num_classes]`.
+        from_logits: whether `y_pred` holds logits (fused stable op).
+        ignore_class: optional class id (e.g. -1 or 255, a "void" class) whose entries
+            get a zero loss and are masked out of the mean.
+        axis: the class axis; only the last axis (-1) is supported.
+
+    Example:
+    >>> keras.losses.sparse_categorical_crossentropy([1, 2], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]])
+    array([0.0513, 2.303], dtype=float32)
+    """
+    y_pred, labels, valid, num_classes = _scce_inputs(y_true, y_pred, ignore_class, axis)
+    fname = "sparse_categorical_crossentropy"
     out, logits = _logits_or_none(y_pred, from_logits, "softmax", -1, fname)
     if logits:
         res = ts.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=out)
