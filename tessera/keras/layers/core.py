@@ -12,7 +12,20 @@ import numpy as np
 import tessera as ts
 from ..saving.object_registration import keras_export
 from .input_spec import InputSpec
+from ...ops.fused import dense as _fused_dense
 from .layer import Layer
+
+
+def _fusable_activations():
+    """`(activations.relu, activations.linear)`, imported once (not at module import:
+    activations import layers)."""
+    if not _ACTS:
+        from .. import activations
+        _ACTS.extend((activations.relu, activations.linear))
+    return _ACTS
+
+
+_ACTS = []
 
 __all__ = ["Dense", "EinsumDense", "Activation", "Flatten", "Dropout", "Identity", "Lambda",
            "Masking"]
@@ -86,13 +99,12 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs, training=None):
-        from .. import activations
-        from ...ops.fused import dense
         act = self.activation
-        if act is activations.relu or act is activations.linear or act is None:
-            return dense(inputs, self.kernel, self.bias,
-                         "relu" if act is activations.relu else None)
-        return act(dense(inputs, self.kernel, self.bias))
+        relu, linear = _fusable_activations()
+        if act is relu or act is linear or act is None:
+            return _fused_dense(inputs, self.kernel, self.bias,
+                                "relu" if act is relu else None)
+        return act(_fused_dense(inputs, self.kernel, self.bias))
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
