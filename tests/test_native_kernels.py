@@ -217,3 +217,28 @@ def test_sparse_ce_mean_kernel_matches_numpy(kernels):
     np.testing.assert_allclose(out[0][0], out[1][0], rtol=1e-6)
     np.testing.assert_allclose(out[0][1], out[1][1], rtol=1e-5, atol=1e-8)
     assert out[0][0].dtype == np.float32 and out[0][0].shape == ()
+
+
+@needs_native
+@pytest.mark.parametrize("scale,offset", [(True, True), (True, False), (False, True),
+                                          (False, False)])
+def test_layer_norm_kernels_match_numpy(kernels, scale, offset):
+    from tessera.ops import normalization as norm
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal((3, 5, 37)) * 4 + 2).astype(np.float32)
+    s = rng.standard_normal(37).astype(np.float32) if scale else None
+    b = rng.standard_normal(37).astype(np.float32) if offset else None
+    dy = rng.standard_normal(x.shape).astype(np.float32)
+    out = []
+    for flag in (True, False):
+        kernels(flag)
+        xs = ts.Variable(x)
+        ss = ts.Variable(s) if scale else None
+        bs = ts.Variable(b) if offset else None
+        with ts.GradientTape() as tape:
+            y = norm.layer_normalization(xs, ss, bs, axis=-1, epsilon=1e-5)
+        srcs = [v for v in (xs, ss, bs) if v is not None]
+        out.append([y.numpy()] + [g.numpy() for g in
+                                  tape.gradient(y, srcs, output_gradients=ts.constant(dy))])
+    for a, b_ in zip(*out):
+        np.testing.assert_allclose(a, b_, rtol=2e-5, atol=2e-5)

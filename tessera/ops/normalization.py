@@ -14,8 +14,11 @@ The heavy ones are fused primitives with a hand-written backward on arrays:
 When an outer tape records a backward (second derivatives), the backward is
 composed of differentiable Tessera ops instead.
 """
+import ctypes
+
 import numpy as np
 
+from ..backend import native as _native
 from ..core import errors as _errors
 from ..core import primitive as _prim
 from ._common import Primitive, Tensor, _wrap, t, xp_of
@@ -418,8 +421,45 @@ def _ln_stats(x, axes, epsilon):
     return xc, 1.0 / xp.sqrt(var + epsilon)
 
 
+_P, _N = ctypes.c_void_p, ctypes.c_ssize_t
+_LN_FWD = ("tessera_layernorm_fwd_f32", [_P, _P, _P, _P, _P, _P, _N, _N, ctypes.c_float])
+_LN_BWD = ("tessera_layernorm_bwd_f32", [_P, _P, _P, _P, _P, _P, _P, _P, _N, _N])
+_F32 = np.dtype(np.float32)
+
+
+def _ln_native(x, axes, params):
+    """Whether the compiled row-wise kernels take this layer norm: float32 NumPy arrays,
+    C-contiguous, trailing axes, per-feature scale / offset."""
+    if type(x) is not np.ndarray or x.dtype != _F32 or not x.flags.c_contiguous or \
+            _native.lib() is None or not _ln_rowwise(x, axes, params):
+        return False
+    return all(type(p) is np.ndarray and p.flags.c_contiguous for p in params)
+
+
+def _ptr(a):
+    return None if a is None else a.ctypes.data
+
+
+def _ln_fwd_native(x, scale, offset, axes, epsilon, keep):
+    nd = x.ndim
+    k = x.size // max(1, int(np.prod(x.shape[:nd - len(axes)], dtype=np.int64))) \
+        if x.size else 0
+    rows = x.size // k if k else 0
+    y = np.empty_like(x)
+    xhat = np.empty_like(x) if keep else None
+    inv = np.empty(x.shape[:nd - len(axes)] + (1,) * len(axes), x.dtype) if keep else None
+    _native.kernel(*_LN_FWD)(x.ctypes.data, _ptr(scale), _ptr(offset), y.ctypes.data,
+                             _ptr(xhat), _ptr(inv), rows, k, epsilon)
+    return y, xhat, inv
+
+
 def _ln_fwd(x, *params, axes=(-1,), epsilon=1e-3, has_scale=True, has_offset=True, _ctx=None):
     scale, offset = _bn_params(params, has_scale, has_offset)
+    if x.size and _ln_native(x, axes, params):
+        y, xhat, inv = _ln_fwd_native(x, scale, offset, axes, epsilon, _ctx is not None)
+        if _ctx is not None:
+            _ctx["saved"] = (xhat, inv)
+        return y
     xhat, inv = _ln_stats(x, axes, epsilon)
     xhat *= inv
     if _ctx is not None:      # a tape records: keep xhat and inv for the backward
@@ -458,6 +498,27 @@ def _ln_grad(g, out, x, *params, axes=(-1,), epsilon=1e-3, has_scale=True, has_o
     scale, offset = _bn_params([p._a for p in params], has_scale, has_offset)
     ga = g._a
     saved = _ctx.get("saved") if _ctx is not None else None
+    xa = x._a
+    if xa.size and _ln_native(xa, axes, [p._a for p in params]) and \
+            type(ga) is np.ndarray and ga.dtype == _F32 and ga.shape == xa.shape:
+        if saved is None or type(saved[0]) is not np.ndarray:
+            _, xhat, inv = _ln_fwd_native(xa, scale, offset, axes, epsilon, True)
+        else:
+            xhat, inv = saved
+        ga = np.ascontiguousarray(ga)
+        k = xhat.size // inv.size
+        dx = np.empty_like(ga) if needs[0] else None
+        ds = np.empty(k, ga.dtype) if has_scale and needs[1] else None
+        do = np.empty(k, ga.dtype) if has_offset and needs[-1] else None
+        _native.kernel(*_LN_BWD)(ga.ctypes.data, xhat.ctypes.data, inv.ctypes.data,
+                                 _ptr(scale), _ptr(dx), _ptr(ds), _ptr(do),
+                                 np.empty(k, ga.dtype).ctypes.data, inv.size, k)
+        res = [None if dx is None else _wrap(dx)]
+        if has_scale:
+            res.append(None if ds is None else _wrap(ds.reshape(scale.shape)))
+        if has_offset:
+            res.append(None if do is None else _wrap(do.reshape(offset.shape)))
+        return tuple(res)
     if saved is not None:
         xhat, inv = saved     # read-only: a persistent tape may run the backward again
         own = False
