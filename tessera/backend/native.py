@@ -26,6 +26,7 @@ __all__ = ["lib", "kernel", "status", "set_enabled", "enabled", "SOURCES"]
 
 _DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernels")
 SOURCES = sorted(os.path.join(_DIR, f) for f in os.listdir(_DIR) if f.endswith(".c"))
+_HEADERS = sorted(os.path.join(_DIR, f) for f in os.listdir(_DIR) if f.endswith(".h"))
 _FLAGS = ["-O3", "-std=c99", "-fPIC", "-shared", "-ffp-contract=off", "-fno-math-errno"]
 _state = {"lib": None, "tried": False, "reason": "not loaded yet", "path": None,
           "enabled": os.environ.get("TESSERA_NATIVE", "1").strip().lower()
@@ -131,7 +132,7 @@ def _load():
     if sys.platform == "win32":
         raise RuntimeError("compiled kernels are built on Linux and macOS only")
     src = b""
-    for path in SOURCES:
+    for path in SOURCES + _HEADERS:
         with open(path, "rb") as f:
             src += f.read()
     cc = _compiler()

@@ -12,8 +12,11 @@ Layout: `query (B, T, N, H)`, `key (B, S, N, H)`, `value (B, S, N, Hv)`, as
 """
 import math
 
+import ctypes
+
 import numpy as np
 
+from ..backend import native as _native
 from ..core import errors as _errors
 from ..core import primitive as _prim
 from ._common import Primitive, Tensor, _wrap, t, xp_of
@@ -85,6 +88,21 @@ def _bounded(qh, kh, bias, mask):
 
 
 _EXP_SAFE = 60.0
+_P, _N = ctypes.c_void_p, ctypes.c_ssize_t
+_SOFTMAX_COLS = ("tessera_softmax_cols_f32", [_P, _N, _N, _N, ctypes.c_int, _P])
+_SOFTMAX_COLS_BWD = ("tessera_softmax_cols_bwd_f32", [_P, _P, _P, _N, _N, _N])
+_F32 = np.dtype(np.float32)
+
+
+def _native_ok(*arrays):
+    """Whether the compiled kernels take these arrays (float32 C-contiguous NumPy)."""
+    if _native.lib() is None:
+        return False
+    for a in arrays:
+        if type(a) is not np.ndarray or a.dtype != _F32 or not a.flags.c_contiguous \
+                or a.ndim < 2 or not a.size:
+            return False
+    return True
 
 
 def _weights_t(qh, kh, bias, mask):
@@ -95,6 +113,13 @@ def _weights_t(qh, kh, bias, mask):
         lt += bias.swapaxes(-1, -2)
     if mask is not None:
         xp.copyto(lt, _neg(lt.dtype), where=~mask.swapaxes(-1, -2))
+    if _native_ok(lt):
+        # one compiled pass per column block: max, exp and the normalisation
+        S, T = lt.shape[-2:]
+        scratch = np.empty(2 * T, np.float32)     # (referenced until the call returns)
+        _native.kernel(*_SOFTMAX_COLS)(lt.ctypes.data, lt.size // (S * T), S, T, 1,
+                                       scratch.ctypes.data)
+        return lt
     if not _bounded(qh, kh, bias, mask):
         lt -= lt.max(axis=-2, keepdims=True)
     xp.exp(lt, out=lt)
@@ -243,8 +268,13 @@ def _bwd_arrays(g, gp, saved, drop, scale, outs, need_b, o=None):
         r = xp.einsum("btnh,btnh->bnt", g, o)
     else:
         r = xp.einsum("...st,...st->...t", dst, pt)
-    dst -= r[..., None, :]
-    dst *= pt                                         # dS = P * (dP - sum(dP * P))
+    if _native_ok(dst, pt, r) and dst.shape == pt.shape:
+        S, T = dst.shape[-2:]
+        _native.kernel(*_SOFTMAX_COLS_BWD)(dst.ctypes.data, pt.ctypes.data, r.ctypes.data,
+                                           dst.size // (S * T), S, T)
+    else:
+        dst -= r[..., None, :]
+        dst *= pt                                     # dS = P * (dP - sum(dP * P))
     if dq is not None:
         dqh = dq.transpose(0, 2, 1, 3)
         xp.matmul(dst.swapaxes(-1, -2), kh, out=dqh)

@@ -510,9 +510,10 @@ def _ln_grad(g, out, x, *params, axes=(-1,), epsilon=1e-3, has_scale=True, has_o
         dx = np.empty_like(ga) if needs[0] else None
         ds = np.empty(k, ga.dtype) if has_scale and needs[1] else None
         do = np.empty(k, ga.dtype) if has_offset and needs[-1] else None
+        scratch = np.empty(k, ga.dtype)     # (referenced until the call returns)
         _native.kernel(*_LN_BWD)(ga.ctypes.data, xhat.ctypes.data, inv.ctypes.data,
                                  _ptr(scale), _ptr(dx), _ptr(ds), _ptr(do),
-                                 np.empty(k, ga.dtype).ctypes.data, inv.size, k)
+                                 scratch.ctypes.data, inv.size, k)
         res = [None if dx is None else _wrap(dx)]
         if has_scale:
             res.append(None if ds is None else _wrap(ds.reshape(scale.shape)))
