@@ -106,9 +106,10 @@ class Adam(Optimizer):
         if cache[1] is None:
             return False
         for g, w in zip(grads, ws):
-            if type(g) is not np.ndarray or g.dtype != _F32 or not g.flags.c_contiguous \
-                    or g.shape != w.shape:
+            if type(g) is not np.ndarray or g.dtype != _F32 or g.shape != w.shape:
                 return False
+        # (a transposed gradient view, e.g. from an einsum layer, is copied: small)
+        grads = [g if g.flags.c_contiguous else np.ascontiguousarray(g) for g in grads]
         k = len(ws)
         gp = (ctypes.c_void_p * k)(*[g.ctypes.data for g in grads])
         wp, mp, vp, hp, ns, total = cache[1]
