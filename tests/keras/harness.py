@@ -274,7 +274,9 @@ def run_layer_test(layer_cls, init_kwargs=None, input_shape=None, input_dtype="f
             f"{len(layer.losses)}")
     assert layer.built, f"{layer_cls.__name__} is not built after being called."
     assert layer.count_params() == sum(int(np.prod(v.shape)) for v in layer.weights)
-    eval_kwargs = {k: v for k, v in call_kwargs.items() if k != "training"}
+    # inference calls (Keras 3's random image layers default a direct call to training=True)
+    eval_kwargs = {**{k: v for k, v in call_kwargs.items() if k != "training"},
+                   "training": False}
     if expected_output is not None:
         np.testing.assert_allclose(_np(output), expected_output, rtol=rtol, atol=atol,
                                    err_msg=f"{layer_cls.__name__}: output != expected_output")

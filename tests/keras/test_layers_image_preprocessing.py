@@ -177,3 +177,17 @@ def test_affine_layers_channels_first_unbatched():
     want = image.affine_transform(x.transpose(1, 2, 0), [1, 0, 0, 0, 1, -1.0, 0, 0],
                                   fill_mode="constant").numpy().transpose(2, 0, 1)
     np.testing.assert_allclose(y, want, atol=1e-5)
+
+
+def test_random_layer_direct_call_augments_like_keras3():
+    """Keras 3: `call(data, training=True)`: a direct call (and a model called directly)
+    augments; predict and training=False pass the images through."""
+    x = np.arange(48, dtype="float32").reshape(1, 4, 4, 3)
+    layer = keras.layers.RandomFlip("horizontal", seed=3)
+    flipped = [not np.array_equal(layer(x).numpy(), x) for _ in range(12)]
+    assert any(flipped) and not all(flipped)
+    assert np.array_equal(layer(x, training=False).numpy(), x)
+    model = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.RandomFlip("horizontal",
+                                                                               seed=3)])
+    assert any(not np.array_equal(model(x).numpy(), x) for _ in range(12))
+    assert all(np.array_equal(model.predict(x, verbose=0), x) for _ in range(6))

@@ -204,7 +204,9 @@ class _RandomImageLayer(_ImageLayer):
     def _rng(self):
         return next_rng(self.seed, key=type(self).__name__)
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=True):
+        # Keras 3: a direct call augments (training defaults to True); `predict`,
+        # `evaluate` and `training=False` pass the images through unchanged
         if not training:
             return inputs
         x, nd = self._to_nhwc(inputs)
