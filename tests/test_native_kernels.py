@@ -271,3 +271,26 @@ def test_attention_softmax_kernels_match_numpy(kernels, masked, big):
             y, [qs, ks, vs], output_gradients=ts.constant(dy))])
     for a, b in zip(*out):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4 if big else 1e-5)
+
+
+@needs_native
+def test_vectorised_exp_accuracy():
+    import ctypes
+    f = native.kernel("tessera_exp_f32", [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_ssize_t])
+    rng = np.random.default_rng(0)
+    x = np.concatenate([np.linspace(-100, 100, 400001, dtype=np.float32),
+                        rng.uniform(-88, 89, 200000).astype(np.float32),
+                        np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 88.72, 88.73, -87.33,
+                                  -87.34], np.float32)])
+    y = np.empty_like(x)
+    f(x.ctypes.data, y.ctypes.data, x.size)
+    with np.errstate(all="ignore"):
+        ref = np.exp(x.astype(np.float64))
+    normal = np.isfinite(ref) & (ref >= np.finfo(np.float32).tiny) & \
+        (ref <= np.finfo(np.float32).max)
+    rel = np.abs(y[normal] - ref[normal]) / ref[normal]
+    assert rel.max() < 3 * 2.0 ** -24                     # within 3 ulp
+    assert np.isnan(y[np.isnan(x)]).all()
+    assert (y[ref > np.finfo(np.float32).max] == np.inf).all()
+    assert (y[ref < np.finfo(np.float32).tiny] == 0).all()   # flushed, never negative
+    assert set(y[x == 0].tolist()) == {1.0}

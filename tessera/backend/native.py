@@ -27,6 +27,7 @@ __all__ = ["lib", "kernel", "status", "set_enabled", "enabled", "SOURCES"]
 _DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernels")
 SOURCES = sorted(os.path.join(_DIR, f) for f in os.listdir(_DIR) if f.endswith(".c"))
 _HEADERS = sorted(os.path.join(_DIR, f) for f in os.listdir(_DIR) if f.endswith(".h"))
+_ARCHS = (["-march=native", "-mprefer-vector-width=512"], ["-march=native"], [])
 _FLAGS = ["-O3", "-std=c99", "-fPIC", "-shared", "-ffp-contract=off", "-fno-math-errno"]
 _state = {"lib": None, "tried": False, "reason": "not loaded yet", "path": None,
           "enabled": os.environ.get("TESSERA_NATIVE", "1").strip().lower()
@@ -136,7 +137,7 @@ def _load():
         with open(path, "rb") as f:
             src += f.read()
     cc = _compiler()
-    key = hashlib.sha256(b"\0".join([src, cc.encode(), " ".join(_FLAGS).encode(),
+    key = hashlib.sha256(b"\0".join([src, cc.encode(), repr((_FLAGS, _ARCHS)).encode(),
                                      platform.machine().encode(),
                                      _cpu_id().encode()])).hexdigest()[:20]
     path = os.path.join(_cache_dir(), f"kernels-{key}.so")
@@ -160,7 +161,9 @@ def _build(cc, path):
     os.close(fd)
     try:
         errors = ""
-        for arch in (["-march=native"], []):     # some compilers lack -march=native
+        # 512-bit vectors where the CPU has them (the kernels are bandwidth- or
+        # instruction-bound); some compilers lack -march=native
+        for arch in _ARCHS:
             r = subprocess.run([cc, *_FLAGS, *arch, *SOURCES, "-o", tmp, "-lm"],
                                capture_output=True, text=True, timeout=120)
             if r.returncode == 0:

@@ -57,3 +57,10 @@ void tessera_softmax_cols_bwd_f32(float *RESTRICT d, const float *RESTRICT p,
                 dr[t] = (dr[t] - rm[t]) * pr[t];
         }
 }
+
+/* y = exp(x) elementwise with tessera_expf (for tests of its accuracy). */
+void tessera_exp_f32(const float *RESTRICT x, float *RESTRICT y, ptrdiff_t n)
+{
+    for (ptrdiff_t i = 0; i < n; i++)
+        y[i] = tessera_expf(x[i]);
+}

@@ -4,6 +4,14 @@
 #define TESSERA_VMATH_H
 #include <stdint.h>
 
+/* a*b+c, fused where the CPU has FMA (these functions are not bit-identical to NumPy
+ * anyway; the kernels are compiled with -ffp-contract=off so nothing else is fused) */
+#ifdef __FMA__
+#define TESSERA_FMA(a, b, c) __builtin_fmaf((a), (b), (c))
+#else
+#define TESSERA_FMA(a, b, c) ((a) * (b) + (c))
+#endif
+
 /* exp(x) for float32: range reduction x = n ln2 + r (|r| <= ln2/2, ln2 split in two
  * parts), a degree-6 polynomial for e^r, then 2^n by exponent arithmetic. Max relative
  * error ~2 ulp; x < -87.3365 (exp below FLT_MIN) gives 0 (no subnormals), x > 88.7228 gives +inf, NaN stays NaN. */
@@ -12,15 +20,15 @@ static inline float tessera_expf(float x)
     float xc = x < -87.33654f ? -87.33654f : (x > 88.7228391f ? 88.7228391f : x);
     /* round to nearest: adding 1.5 * 2^23 pushes the fraction out of the mantissa */
     float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-    float r = xc - n * 0.693359375f;          /* ln2 high part (exact product) */
-    r = r - n * -2.12194440e-4f;               /* ln2 low part */
+    float r = TESSERA_FMA(n, -0.693359375f, xc);      /* ln2 high part (exact product) */
+    r = TESSERA_FMA(n, 2.12194440e-4f, r);               /* ln2 low part */
     float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = (p * r) * r + r + 1.0f;
+    p = TESSERA_FMA(p, r, 1.3981999507e-3f);
+    p = TESSERA_FMA(p, r, 8.3334519073e-3f);
+    p = TESSERA_FMA(p, r, 4.1665795894e-2f);
+    p = TESSERA_FMA(p, r, 1.6666665459e-1f);
+    p = TESSERA_FMA(p, r, 5.0000001201e-1f);
+    p = TESSERA_FMA(p * r, r, r + 1.0f);
     /* 2^n as two factors, each a normal float for n in [-126, 128] */
     int32_t ni = (int32_t)n, h = ni >> 1;
     union { int32_t i; float f; } s1, s2;
