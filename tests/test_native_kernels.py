@@ -182,6 +182,7 @@ def test_dense_kernels_bit_identical(kernels, activation, bias):
     rng = np.random.default_rng(1)
     x = rng.standard_normal((33, 20)).astype(np.float32)
     x[0, :3] = [np.nan, np.inf, -np.inf]
+    x[2] = -0.0                          # outputs of -0.0 (+ a zero bias): ReLU gives +0.0
     w = rng.standard_normal((20, 17)).astype(np.float32)
     b = rng.standard_normal(17).astype(np.float32) if bias else None
     dy = rng.standard_normal((33, 17)).astype(np.float32)
@@ -198,6 +199,7 @@ def test_dense_kernels_bit_identical(kernels, activation, bias):
         out.append([y.numpy()] + [gr.numpy() for gr in tape.gradient(y, srcs, output_gradients=ts.constant(dy))])
     for a, b_ in zip(*out):
         np.testing.assert_array_equal(a, b_)
+        assert np.array_equal(np.signbit(a), np.signbit(b_))
 
 
 @needs_native

@@ -20,9 +20,22 @@ the input needs a gradient, one GEMM and one slice-add per kernel offset.
 
 Under an outer recording tape (second derivatives) the gradient is composed of
 the differentiable `conv`, `max_pool`, `relu` ops instead.
+
+With the compiled kernels (`backend/native.py`, `kernels/conv.c`) and float32 NumPy
+arrays, the passes between the GEMMs are one compiled pass each: im2col; the maximum
+over the members with bias and ReLU, recording each output's winning member as one
+byte (instead of `ph*pw - 1` boolean arrays); the masked, routed gradient; and the
+input gradient's col2im after ONE GEMM to all patch gradients (instead of one per
+kernel offset). The other GEMMs are the NumPy code's, in BLAS. Results are
+bit-identical to the NumPy code except the bias gradient (summed in float64) and
+the input gradient where BLAS rounds the one GEMM differently from the per-offset
+ones (with OpenBLAS: for inputs of one channel, whose per-offset products are GEMVs).
 """
+import ctypes
+
 import numpy as np
 
+from ..backend import native as _native
 from ..backend import xp as _xp
 from ..core import primitive as _prim
 from . import conv_kernels as _k
@@ -73,12 +86,19 @@ def _fwd(x, w, b=None, strides=(1, 1), dilations=(1, 1), pads=((0, 0), (0, 0)), 
     ph_, pw_ = _pooled_sizes(x.shape, w.shape, strides, dilations, pads, pool)
     per_image = pool[0] * pool[1] * ph_ * pw_ * w[..., 0].size * x.dtype.itemsize
     step = max(1, _CHUNK_BYTES // max(1, per_image))
+    native = _native_on(x, w, b, pool=pool)
     if _ctx is None and n > step:
         # inference: images in chunks, so the patches of a chunk stay in cache
         y = xp.empty((n, ph_, pw_, co), x.dtype)
         for s in range(0, n, step):
-            y[s:s + step] = _fwd(x[s:s + step], w, b, strides, dilations, pads, pool)
+            if native:
+                _native_fwd(x[s:s + step], w, b, strides, dilations, pads, pool, ph_, pw_,
+                            None, y[s:s + step])
+            else:
+                y[s:s + step] = _fwd(x[s:s + step], w, b, strides, dilations, pads, pool)
         return y
+    if native:
+        return _native_fwd(x, w, b, strides, dilations, pads, pool, ph_, pw_, _ctx)
     p, m = pool[0] * pool[1], n * ph_ * pw_
     cols, narrow = _im2col(x, w.shape, strides, dilations, pads, pool, ph_, pw_)
     w2 = w.reshape(-1, co)
@@ -161,7 +181,12 @@ def _grad(g, out, x, w, b=None, strides=(1, 1), dilations=(1, 1), pads=((0, 0), 
         saved = ctx["saved"]
     cols, narrow, wins = saved
     y2 = out._a.reshape(-1, co)
-    dz, db2 = _route(g._a.reshape(-1, co), y2, wins, p, xp)
+    g2 = g._a.reshape(-1, co)
+    native = not isinstance(wins, list)   # the compiled forward's winners (uint8 array)
+    if native and not _native_on(g2, y2, wa):
+        native = False    # kernels turned off since the forward: the same routing in NumPy
+        wins = [wins.reshape(-1, co) == j for j in range(1, p)]
+    dz, db2 = (_native_route if native else _route)(g2, y2, wins, p, xp)
     dz = dz.reshape(-1, co)
     db = _wrap(db2) if need_b else None
     dw = None
@@ -170,7 +195,8 @@ def _grad(g, out, x, w, b=None, strides=(1, 1), dilations=(1, 1), pads=((0, 0), 
         dw = _wrap(dw2.reshape(wa.shape))
     dx = None
     if need_x:
-        dx = _wrap(_input_grad(dz, wa, xa.shape, strides, dilations, pads, pool, ph_, pw_, xp))
+        args = (dz, wa, xa.shape, strides, dilations, pads, pool, ph_, pw_, xp)
+        dx = _wrap((_native_input_grad if native else _input_grad)(*args))
     return (dx, dw) if b is None else (dx, dw, db)
 
 
@@ -231,6 +257,86 @@ def conv2d_relu_max_pool(x, filters, bias=None, strides=(1, 1), pads=((0, 0), (0
                          f"window {attrs['pool']}.")
     ins = (x, w) if bias is None else (x, w, t(bias))
     return _OP(*ins, **attrs, _ctx={} if _prim.TAPES else None)   # the backward's workspace
+
+
+# --------------------------------------------------------------------------- compiled path
+_F32 = np.dtype(np.float32)
+_P, _N = ctypes.c_void_p, ctypes.c_ssize_t
+_IM2COL = ("tessera_im2col_pool_f32", [_P, _P] + [_N] * 16)
+_IM2COL_T = ("tessera_im2col_pool_t_f32", [_P, _P] + [_N] * 16)
+_POOL_FWD = ("tessera_pool_fwd_f32", [_P, _P, _P, _P] + [_N] * 5)
+_ROUTE = ("tessera_pool_route_f32", [_P, _P, _P, _P, _P] + [_N] * 5)
+_COL2IM = ("tessera_col2im_pool_f32", [_P, _P, _P] + [_N] * 18)
+
+
+def _native_on(*arrays, pool=(1, 1)):
+    """Whether the compiled kernels are loaded and may take these arrays (float32 NumPy
+    arrays; None entries are skipped) and pooling windows (a member's index is a byte)."""
+    if pool[0] * pool[1] > 256 or _native.lib() is None:
+        return False
+    return all(a is None or (type(a) is np.ndarray and a.dtype == _F32) for a in arrays)
+
+
+def _native_im2col(x, w_shape, strides, dilations, pads, pool, ph_, pw_):
+    """`_im2col` by the compiled kernel (the same buffer, bit-identical)."""
+    xpad = np.ascontiguousarray(_k._pad(x, pads))
+    n, hp, wp, c = xpad.shape
+    kh, kw = w_shape[:2]
+    rows, k = pool[0] * pool[1] * n * ph_ * pw_, kh * kw * c
+    narrow = c <= _NARROW_C
+    cols = np.empty((k, rows) if narrow else (rows, k), _F32)
+    _native.kernel(*(_IM2COL_T if narrow else _IM2COL))(
+        xpad.ctypes.data, cols.ctypes.data, n, hp, wp, c, kh, kw, *strides, *dilations,
+        *pool, ph_, pw_, 0, n)
+    return cols, narrow
+
+
+def _native_fwd(x, w, b, strides, dilations, pads, pool, ph_, pw_, ctx, out=None):
+    """`_fwd` on one batch (or chunk) with the compiled im2col and pooling (bit-identical;
+    the same GEMM): the maximum over the members, bias and ReLU in one pass into `out`
+    (or a new array); with `ctx` (a backward will follow) the winners (`uint8`, the member
+    each output's gradient goes to) are recorded and kept there with the patches."""
+    n, co = x.shape[0], w.shape[-1]
+    p, m = pool[0] * pool[1], n * ph_ * pw_
+    cols, narrow = _native_im2col(x, w.shape, strides, dilations, pads, pool, ph_, pw_)
+    w2 = w.reshape(-1, co)
+    z = np.ascontiguousarray(np.matmul(cols.T, w2) if narrow else _k._mm(cols, w2))
+    b = None if b is None else np.ascontiguousarray(b)
+    y = np.empty((n, ph_, pw_, co), _F32) if out is None else out
+    arg = np.empty((m, co), np.uint8) if ctx is not None else None
+    _native.kernel(*_POOL_FWD)(z.ctypes.data, y.ctypes.data,
+                               None if arg is None else arg.ctypes.data,
+                               None if b is None else b.ctypes.data, p, m, co, 0, m)
+    if ctx is not None:
+        ctx["saved"] = (cols, narrow, arg)
+    return y
+
+
+def _native_route(g, y, arg, p, xp=None):
+    """`_route` by the compiled kernel; bit-identical but for the bias gradient (the
+    column sums accumulated in float64)."""
+    g, y = np.ascontiguousarray(g), np.ascontiguousarray(y)
+    m, co = g.shape
+    dz = np.empty((p, m, co), _F32)
+    db = np.zeros(co, np.float64)
+    _native.kernel(*_ROUTE)(g.ctypes.data, y.ctypes.data, arg.ctypes.data, dz.ctypes.data,
+                            db.ctypes.data, p, m, co, 0, m)
+    return dz, db.astype(_F32)
+
+
+def _native_input_grad(dz, w, x_shape, strides, dilations, pads, pool, ph_, pw_, xp=None):
+    """`_input_grad` as ONE GEMM to the patch gradients `(P*M, K*C)` (the dot products of
+    the NumPy code's per-offset GEMMs) and the compiled col2im, which sums each input
+    position's patch gradients in the NumPy code's order."""
+    kh, kw, c, co = w.shape
+    n, h, wd, _ = (int(v) for v in x_shape)
+    gc = np.matmul(dz, w.reshape(-1, co).T)
+    dx = np.empty((n, h, wd, c), _F32)
+    work = np.empty(wd * kw + kh, np.intp)
+    _native.kernel(*_COL2IM)(gc.ctypes.data, dx.ctypes.data, work.ctypes.data, n, h, wd, c,
+                             kh, kw, *strides, *dilations, pads[0][0], pads[1][0], *pool,
+                             ph_, pw_, 0, n * h)
+    return dx
 
 
 __api__ = {}

@@ -18,7 +18,7 @@ void tessera_bias_relu_f32(float *RESTRICT y, const float *RESTRICT b, ptrdiff_t
         if (relu)
             for (ptrdiff_t c = 0; c < cols; c++) {
                 float v = row[c];
-                row[c] = (v >= 0.0f || v != v) ? v : 0.0f;
+                row[c] = (v > 0.0f || v != v) ? v : 0.0f;   /* np.maximum(-0.0, 0) is +0.0 */
             }
     }
 }
