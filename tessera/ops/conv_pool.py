@@ -30,6 +30,16 @@ kernel offset). The other GEMMs are the NumPy code's, in BLAS. Results are
 bit-identical to the NumPy code except the bias gradient (summed in float64) and
 the input gradient where BLAS rounds the one GEMM differently from the per-offset
 ones (with OpenBLAS: for inputs of one channel, whose per-offset products are GEMVs).
+
+For small patches (K = kh*kw*C_in <= `_DIRECT_MAX_K`, e.g. a first layer's 3x3x1), whose
+im2col + GEMM + pooling is bound by memory (the GEMM output is ph*pw times the pooled
+output), compiled DIRECT kernels read the input itself: the forward computes each
+window's members' conv outputs (summed as BLAS's GEMM kernels sum them: with OpenBLAS
+the same values), their maximum, winner, bias and ReLU in one pass and keeps no
+patches; the backward computes the filter and bias gradients from the input, the pooled
+gradient and the winners in one pass (the routed gradient never stored; the filter
+gradient summed in another order than the GEMM's, so equal to rounding), and the input
+gradient, when asked for, as above.
 """
 import ctypes
 
@@ -87,6 +97,8 @@ def _fwd(x, w, b=None, strides=(1, 1), dilations=(1, 1), pads=((0, 0), (0, 0)), 
     per_image = pool[0] * pool[1] * ph_ * pw_ * w[..., 0].size * x.dtype.itemsize
     step = max(1, _CHUNK_BYTES // max(1, per_image))
     native = _native_on(x, w, b, pool=pool)
+    if native and w[..., 0].size <= _DIRECT_MAX_K:   # small patches: no im2col, no GEMM
+        return _native_direct_fwd(x, w, b, strides, dilations, pads, pool, ph_, pw_, _ctx)
     if _ctx is None and n > step:
         # inference: images in chunks, so the patches of a chunk stay in cache
         y = xp.empty((n, ph_, pw_, co), x.dtype)
@@ -186,13 +198,20 @@ def _grad(g, out, x, w, b=None, strides=(1, 1), dilations=(1, 1), pads=((0, 0), 
     if native and not _native_on(g2, y2, wa):
         native = False    # kernels turned off since the forward: the same routing in NumPy
         wins = [wins.reshape(-1, co) == j for j in range(1, p)]
-    dz, db2 = (_native_route if native else _route)(g2, y2, wins, p, xp)
-    dz = dz.reshape(-1, co)
+    if cols is None and not native:   # the direct forward kept no patches
+        cols, narrow = _im2col(xa, wa.shape, strides, dilations, pads, pool, ph_, pw_)
+    if cols is None:   # the direct kernels: dw (and db) from x and the pooled gradient
+        dw2 = db2 = None
+        if need_w or need_b:
+            dw2, db2 = _native_direct_grad(xa, g2, y2, wins, wa.shape, strides, dilations,
+                                           pads, pool, ph_, pw_)
+        dz = _native_route(g2, y2, wins, p)[0].reshape(-1, co) if need_x else None
+    else:
+        dz, db2 = (_native_route if native else _route)(g2, y2, wins, p, xp)
+        dz = dz.reshape(-1, co)
+        dw2 = _k._tall_gemm(cols.T if narrow else cols, dz) if need_w else None
     db = _wrap(db2) if need_b else None
-    dw = None
-    if need_w:
-        dw2 = _k._tall_gemm(cols.T if narrow else cols, dz)
-        dw = _wrap(dw2.reshape(wa.shape))
+    dw = _wrap(dw2.reshape(wa.shape)) if need_w else None
     dx = None
     if need_x:
         args = (dz, wa, xa.shape, strides, dilations, pads, pool, ph_, pw_, xp)
@@ -310,6 +329,53 @@ def _native_fwd(x, w, b, strides, dilations, pads, pool, ph_, pw_, ctx, out=None
     if ctx is not None:
         ctx["saved"] = (cols, narrow, arg)
     return y
+
+
+_DIRECT_MAX_K = 32   # patches of up to this many values (kh*kw*C_in) take the direct kernels
+_DIRECT = ("tessera_conv_pool_direct_f32", [_P] * 5 + [_N] * 16)
+_DIRECT_GRAD = ("tessera_conv_pool_direct_grad_f32", [_P] * 6 + [_N] * 16)
+
+
+def _direct_args(x, w_shape, strides, dilations, pads, pool, ph_, pw_):
+    """The padded input and the geometry arguments shared by the direct kernels."""
+    xpad = np.ascontiguousarray(_k._pad(x, pads))
+    _, hp, wp, c = xpad.shape
+    return xpad, (hp, wp, c, *w_shape[:2], *strides, *dilations, *pool, ph_, pw_, w_shape[-1])
+
+
+def _native_direct_fwd(x, w, b, strides, dilations, pads, pool, ph_, pw_, ctx):
+    """`_native_fwd` for small patches by ONE compiled pass over the input: the conv
+    outputs of each window's members (dot products of length K, summed in BLAS's order:
+    the same values), their maximum, winner, bias and ReLU. The patches are not built; the
+    backward gets `(None, None, arg)` and computes the filter gradient from `x`."""
+    n, co = x.shape[0], w.shape[-1]
+    m = n * ph_ * pw_
+    xpad, geo = _direct_args(x, w.shape, strides, dilations, pads, pool, ph_, pw_)
+    wpad = np.zeros((w[..., 0].size, -(-co // 32) * 32), _F32)   # 32-channel tiles
+    wpad[:, :co] = w.reshape(-1, co)
+    b = None if b is None else np.ascontiguousarray(b)
+    y = np.empty((n, ph_, pw_, co), _F32)
+    arg = np.empty((m, co), np.uint8) if ctx is not None else None
+    _native.kernel(*_DIRECT)(xpad.ctypes.data, wpad.ctypes.data,
+                             None if b is None else b.ctypes.data, y.ctypes.data,
+                             None if arg is None else arg.ctypes.data, *geo, 0, m)
+    if ctx is not None:
+        ctx["saved"] = (None, None, arg)
+    return y
+
+
+def _native_direct_grad(x, g, y, arg, w_shape, strides, dilations, pads, pool, ph_, pw_):
+    """`(dw, db)` of the direct path from the input and the pooled gradient `g (M, C_out)`
+    (routed by `arg` and masked by the ReLU output `y` as `_native_route` does, the
+    routed gradient never stored); summed in float64 over runs of 64 windows."""
+    xpad, geo = _direct_args(x, w_shape, strides, dilations, pads, pool, ph_, pw_)
+    g, y = np.ascontiguousarray(g), np.ascontiguousarray(y)
+    m, co = g.shape
+    dw = np.zeros((int(np.prod(w_shape[:3])), co), np.float64)
+    db = np.zeros(co, np.float64)
+    _native.kernel(*_DIRECT_GRAD)(xpad.ctypes.data, g.ctypes.data, y.ctypes.data,
+                                  arg.ctypes.data, dw.ctypes.data, db.ctypes.data, *geo, 0, m)
+    return dw.astype(_F32), db.astype(_F32)
 
 
 def _native_route(g, y, arg, p, xp=None):

@@ -1,5 +1,7 @@
 /* The non-GEMM passes of the fused convnet block `conv2d_relu_max_pool`
- * (tessera/ops/conv_pool.py), one compiled pass each; the GEMMs stay in BLAS.
+ * (tessera/ops/conv_pool.py), one compiled pass each; the GEMMs stay in BLAS. For small
+ * patches (K = kh*kw*C <= 32), direct kernels at the end of this file replace im2col, GEMM
+ * and pooling (forward) and route + filter-gradient GEMM (backward).
  *
  * Layout (channels-last, float32, C-contiguous): the conv output rows are
  * pool-member-major, row = ((a*pw + b)*N + n)*PH*PW + i*PW + j for pooling window
@@ -193,5 +195,263 @@ void tessera_col2im_pool_f32(const float *RESTRICT gc, float *RESTRICT dx, ptrdi
                 }
             }
         }
+    }
+}
+
+/* ------------------------------------------------------------------ direct path, small K
+ * For a small patch (K = kh*kw*C <= 32, e.g. a first layer's 3x3x1) im2col + GEMM + pooling
+ * is bound by memory (the GEMM output is ph*pw times the pooled output); these kernels
+ * read the padded input x (N, Hp, Wp, C) directly, windows r = (n*PH + i)*PW + j. */
+#ifdef __FMA__
+#define CONV_MADD(a, b, c) __builtin_fmaf(a, b, c)
+#else
+#define CONV_MADD(a, b, c) ((a) * (b) + (c))
+#endif
+#define DIRECT_MAX_K 32
+#define DIRECT_MAX_P 256
+#define DIRECT_DT 4     /* windows per tile */
+
+/* koff[q]: offset in x of patch element q = (u*kw + v)*C + ch from the patch origin;
+ * moff[j]: of member j = a*pw + b's patch origin from the window's first member's. */
+static void direct_offsets(ptrdiff_t *koff, ptrdiff_t *moff, ptrdiff_t wp, ptrdiff_t c,
+                           ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t sh, ptrdiff_t sw,
+                           ptrdiff_t dh, ptrdiff_t dw, ptrdiff_t ph, ptrdiff_t pw)
+{
+    for (ptrdiff_t q = 0; q < kh * kw * c; q++)
+        koff[q] = ((q / (kw * c)) * dh * wp + (q / c % kw) * dw) * c + q % c;
+    for (ptrdiff_t j = 0; j < ph * pw; j++)
+        moff[j] = ((j / pw) * sh * wp + (j % pw) * sw) * c;
+}
+
+/* Walks the windows r0, r0+1, ...: at each, `base` is the patch origin of its first member
+ * in the padded input x (N, Hp, Wp, C) (one division at the start, none per window). */
+typedef struct {
+    const float *base;
+    ptrdiff_t i, j, row, col, img;   /* window (i, j); strides of a window row, column, image */
+    ptrdiff_t PH, PW;
+} direct_cursor;
+
+static direct_cursor direct_start(const float *x, ptrdiff_t r0, ptrdiff_t hp, ptrdiff_t wp,
+                                  ptrdiff_t c, ptrdiff_t sh, ptrdiff_t sw, ptrdiff_t ph,
+                                  ptrdiff_t pw, ptrdiff_t PH, ptrdiff_t PW)
+{
+    direct_cursor w;
+    w.i = r0 / PW % PH, w.j = r0 % PW, w.PH = PH, w.PW = PW;
+    w.row = ph * sh * wp * c, w.col = pw * sw * c, w.img = hp * wp * c;
+    w.base = x + (r0 / (PW * PH)) * w.img + w.i * w.row + w.j * w.col;
+    return w;
+}
+
+static inline void direct_next(direct_cursor *w)
+{
+    w->base += w->col;
+    if (++w->j == w->PW) {
+        w->j = 0, w->base += w->row - w->PW * w->col;
+        if (++w->i == w->PH)
+            w->i = 0, w->base += w->img - w->PH * w->row;
+    }
+}
+
+/* The body of tessera_conv_pool_direct_f32; `track`: record the winners; `kconst`: K
+ * when known at compile time (then the loop over the patch is unrolled and the filters
+ * stay in registers), else 0. A tile is DIRECT_DT windows x 32 channels, summed in
+ * registers (4 x 32 accumulators: 8 AVX-512 registers). */
+static inline __attribute__((always_inline)) void
+direct_fwd(const float *RESTRICT x, const float *RESTRICT wpad, const float *RESTRICT bias,
+           float *RESTRICT y, unsigned char *RESTRICT arg, ptrdiff_t hp, ptrdiff_t wp,
+           ptrdiff_t c, ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t sh, ptrdiff_t sw, ptrdiff_t dh,
+           ptrdiff_t dw, ptrdiff_t ph, ptrdiff_t pw, ptrdiff_t PH, ptrdiff_t PW, ptrdiff_t co,
+           ptrdiff_t r0, ptrdiff_t r1, const int track, const ptrdiff_t kconst)
+{
+    ptrdiff_t k = kconst ? kconst : kh * kw * c, p = ph * pw, cop = (co + 31) / 32 * 32;
+    ptrdiff_t koff[DIRECT_MAX_K], moff[DIRECT_MAX_P];
+    direct_offsets(koff, moff, wp, c, kh, kw, sh, sw, dh, dw, ph, pw);
+    direct_cursor win = direct_start(x, r0, hp, wp, c, sh, sw, ph, pw, PH, PW);
+    for (ptrdiff_t r = r0; r < r1; r += DIRECT_DT) {
+        ptrdiff_t nt = r1 - r < DIRECT_DT ? r1 - r : DIRECT_DT;
+        const float *base[DIRECT_DT];   /* a short last tile repeats its last window */
+        for (ptrdiff_t t = 0; t < DIRECT_DT; t++) {
+            base[t] = win.base;
+            if (t < nt - 1 || (t == nt - 1 && r + nt < r1))
+                direct_next(&win);
+        }
+        for (ptrdiff_t c0 = 0; c0 < co; c0 += 32) {
+            /* the running maximum and its member: from -inf, member 0's values (bits,
+             * NaN included) and 0 are taken as they are */
+            float cur[DIRECT_DT][32];
+            int am[DIRECT_DT][32];
+            for (int t = 0; t < DIRECT_DT; t++)
+                for (int cc = 0; cc < 32; cc++)
+                    cur[t][cc] = -__builtin_inff(), am[t][cc] = 0;
+            for (ptrdiff_t j = 0; j < p; j++) {
+                float acc[DIRECT_DT][32];
+                for (int t = 0; t < DIRECT_DT; t++)
+                    for (int cc = 0; cc < 32; cc++)
+                        acc[t][cc] = 0.0f;
+                _Pragma("GCC unroll 16")
+                for (ptrdiff_t q = 0; q < k; q++) {
+                    const float *RESTRICT wq = wpad + q * cop + c0;
+                    ptrdiff_t o = moff[j] + koff[q];
+                    for (int t = 0; t < DIRECT_DT; t++) {
+                        float xv = base[t][o];
+                        for (int cc = 0; cc < 32; cc++)
+                            acc[t][cc] = CONV_MADD(xv, wq[cc], acc[t][cc]);
+                    }
+                }
+                for (int t = 0; t < DIRECT_DT; t++)
+                    for (int cc = 0; cc < 32; cc++) {
+                        float cv = cur[t][cc], v = acc[t][cc];
+                        if (track)
+                            am[t][cc] = v > cv ? (int)j : am[t][cc];
+                        cur[t][cc] = (cv > v || cv != cv) ? cv : v;
+                    }
+            }
+            ptrdiff_t nc = co - c0 < 32 ? co - c0 : 32;
+            for (ptrdiff_t t = 0; t < nt; t++) {
+                float *RESTRICT yr = y + (r + t) * co + c0;
+                for (ptrdiff_t cc = 0; cc < nc; cc++) {
+                    float v = bias != NULL ? cur[t][cc] + bias[c0 + cc] : cur[t][cc];
+                    yr[cc] = (v > 0.0f || v != v) ? v : 0.0f;
+                }
+                if (track)
+                    for (ptrdiff_t cc = 0; cc < nc; cc++)
+                        arg[(r + t) * co + c0 + cc] = (unsigned char)am[t][cc];
+            }
+        }
+    }
+}
+
+/* The forward of the fused block for windows [r0, r1), without im2col or GEMM: each
+ * member's conv output z[co] = sum over q = 0..K-1 in order of x_patch[q] * wpad[q, co],
+ * accumulated from 0.0f with fused multiply-adds where the CPU has them (the order of
+ * BLAS's GEMM kernels: with OpenBLAS the values are bit-identical to the GEMM's), then
+ * exactly tessera_pool_fwd_f32 on those values: y (M, CO) = relu(max + bias) and, when
+ * arg is not NULL, arg (M, CO) = the winning member (ties keep the first; NaN wins).
+ * wpad: the filters (K, CO) with columns zero-padded to CO rounded up to 32 (the tiles
+ * are 32 channels wide). K <= 32 and ph*pw <= 256. */
+void tessera_conv_pool_direct_f32(const float *RESTRICT x, const float *RESTRICT wpad,
+                                  const float *RESTRICT bias, float *RESTRICT y,
+                                  unsigned char *RESTRICT arg, ptrdiff_t hp, ptrdiff_t wp,
+                                  ptrdiff_t c, ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t sh,
+                                  ptrdiff_t sw, ptrdiff_t dh, ptrdiff_t dw, ptrdiff_t ph,
+                                  ptrdiff_t pw, ptrdiff_t PH, ptrdiff_t PW, ptrdiff_t co,
+                                  ptrdiff_t r0, ptrdiff_t r1)
+{
+#define DIRECT_FWD(track, kconst)                                                          \
+    direct_fwd(x, wpad, bias, y, arg, hp, wp, c, kh, kw, sh, sw, dh, dw, ph, pw, PH, PW, co,  \
+               r0, r1, track, kconst)
+    /* K = 9 (3x3, one channel): the loops unrolled, the filters held in registers */
+    if (kh * kw * c == 9)
+        arg != NULL ? DIRECT_FWD(1, 9) : DIRECT_FWD(0, 9);
+    else
+        arg != NULL ? DIRECT_FWD(1, 0) : DIRECT_FWD(0, 0);
+}
+
+/* 16 floats or ints (GNU C vector extensions: one AVX-512 register, or two, four SSE/NEON
+ * ones): gcc picks narrower vectors for some of this loop's 32-channel arrays, and their
+ * re-reads as wider ones stall store forwarding. */
+typedef float direct_vf __attribute__((vector_size(64)));
+typedef int direct_vi __attribute__((vector_size(64)));
+typedef unsigned char direct_vb __attribute__((vector_size(16)));
+
+/* The body of tessera_conv_pool_direct_grad_f32 for the channels [c0, c0 + 32) (`full`)
+ * or [c0, CO); `kconst` as in direct_fwd. */
+static inline __attribute__((always_inline)) void
+direct_grad(const float *RESTRICT g, const float *RESTRICT y,
+            const unsigned char *RESTRICT arg, double *RESTRICT dwt, double *RESTRICT db,
+            const ptrdiff_t *koff, const ptrdiff_t *moff, direct_cursor win, ptrdiff_t k,
+            ptrdiff_t p, ptrdiff_t co, ptrdiff_t c0, ptrdiff_t r0, ptrdiff_t r1,
+            const ptrdiff_t kconst, const int full)
+{
+    ptrdiff_t nc = full ? 32 : co - c0, run = 0;
+    k = kconst ? kconst : k;
+    const direct_vi one = (direct_vi)((direct_vf){0} + 1.0f);   /* the bits of 1.0f */
+    direct_vf acc[DIRECT_MAX_K][2];
+    double dbs[32] = {0};
+    for (ptrdiff_t r = r0; r < r1; r++, direct_next(&win)) {
+        if (run == 0)
+            for (ptrdiff_t q = 0; q < k; q++)
+                acc[q][0] = acc[q][1] = (direct_vf){0};
+        /* the masked gradient d0 = g * (y > 0 ? 1 : 0) and the winners; past CO: zero */
+        const float *gr = g + r * co + c0, *yr = y + r * co + c0;
+        const unsigned char *ar = arg + r * co + c0;
+        float gb[32], yb[32];
+        unsigned char ab[32];
+        if (!full) {   /* a partial block: through zero-padded copies */
+            for (int cc = 0; cc < 32; cc++) {
+                gb[cc] = cc < nc ? gr[cc] : 0.0f;
+                yb[cc] = cc < nc ? yr[cc] : 0.0f;
+                ab[cc] = cc < nc ? ar[cc] : 0;
+            }
+            gr = gb, yr = yb, ar = ab;
+        }
+        direct_vf d0[2], gv, yv;
+        direct_vi a[2];
+        for (int h = 0; h < 2; h++) {
+            direct_vb ah;
+            memcpy(&gv, gr + 16 * h, sizeof gv);
+            memcpy(&yv, yr + 16 * h, sizeof yv);
+            memcpy(&ah, ar + 16 * h, sizeof ah);
+            a[h] = __builtin_convertvector(ah, direct_vi);
+            d0[h] = gv * (direct_vf)((yv > 0.0f) & one);
+            float dh[16];
+            memcpy(dh, &d0[h], sizeof dh);
+            for (int cc = 0; cc < 16; cc++)
+                dbs[16 * h + cc] += (double)dh[cc];
+        }
+        for (ptrdiff_t j = p - 1; j >= 0; j--) {
+            direct_vf d[2];   /* member j's dz, as the route kernel computes it */
+            for (int h = 0; h < 2; h++) {
+                d[h] = j > 0 ? d0[h] * (direct_vf)((a[h] == (int)j) & one) : d0[h];
+                d0[h] = j > 0 ? d0[h] - d[h] : d0[h];
+            }
+            const float *src = win.base + moff[j];
+            _Pragma("GCC unroll 16")
+            for (ptrdiff_t q = 0; q < k; q++) {
+                float xv = src[koff[q]];
+                acc[q][0] = acc[q][0] + xv * d[0];
+                acc[q][1] = acc[q][1] + xv * d[1];
+            }
+        }
+        if (++run == 64 || r == r1 - 1) {
+            run = 0;
+            for (ptrdiff_t q = 0; q < k; q++)
+                for (ptrdiff_t cc = 0; cc < nc; cc++)
+                    dwt[q * co + c0 + cc] += (double)acc[q][cc / 16][cc % 16];
+        }
+    }
+    if (db != NULL)
+        for (ptrdiff_t cc = 0; cc < nc; cc++)
+            db[c0 + cc] += dbs[cc];
+}
+
+/* The filter and bias gradients of the direct path for windows [r0, r1), without the
+ * patches or the routed gradient in memory: per window, dz as tessera_pool_route_f32
+ * computes it from (g, y, arg) (M, CO), then dw (K, CO) += patch^T dz over the members
+ * (the BLAS path's cols^T dz, in another order: in float32 over runs of 64 windows, the
+ * runs added in double; NaN and infinities in x reach dw as there) and, when db is not
+ * NULL, db (CO) += the masked gradient (in double, as tessera_pool_route_f32). */
+void tessera_conv_pool_direct_grad_f32(const float *RESTRICT x, const float *RESTRICT g,
+                                       const float *RESTRICT y,
+                                       const unsigned char *RESTRICT arg, double *RESTRICT dwt,
+                                       double *RESTRICT db, ptrdiff_t hp, ptrdiff_t wp,
+                                       ptrdiff_t c, ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t sh,
+                                       ptrdiff_t sw, ptrdiff_t dh, ptrdiff_t dw, ptrdiff_t ph,
+                                       ptrdiff_t pw, ptrdiff_t PH, ptrdiff_t PW, ptrdiff_t co,
+                                       ptrdiff_t r0, ptrdiff_t r1)
+{
+    ptrdiff_t k = kh * kw * c, p = ph * pw;
+    ptrdiff_t koff[DIRECT_MAX_K], moff[DIRECT_MAX_P];
+    direct_offsets(koff, moff, wp, c, kh, kw, sh, sw, dh, dw, ph, pw);
+    direct_cursor win = direct_start(x, r0, hp, wp, c, sh, sw, ph, pw, PH, PW);
+    for (ptrdiff_t c0 = 0; c0 < co; c0 += 32) {
+#define DIRECT_GRAD(kconst, full)                                                          \
+        direct_grad(g, y, arg, dwt, db, koff, moff, win, k, p, co, c0, r0, r1, kconst, full)
+        if (co - c0 < 32)
+            DIRECT_GRAD(0, 0);
+        else if (k == 9)   /* 3x3, one channel: the accumulators in registers */
+            DIRECT_GRAD(9, 1);
+        else
+            DIRECT_GRAD(0, 1);
     }
 }
