@@ -16,12 +16,20 @@ into (copies of) the weights, so one `tanh` call covers all gates of a step.
 Masked steps copy the previous state (`np.copyto(..., where=...)`); the
 backward splits the state gradient into the part that flows through the cell
 (mask True) and the part that passes straight to the previous step.
+
+With the compiled kernels on (`backend/native.py`) and float32 NumPy arrays, the LSTM
+runs each step's elementwise work as one C call (`kernels/lstm.c`) beside the step's
+recurrent GEMM; the workspace is the same, so either path's backward reads either
+path's forward. Results match the NumPy path to float32 rounding (not bit for bit).
 """
 import contextlib
 import ctypes
 import platform
 import sys
 
+import numpy as np
+
+from ..backend import native as _native
 from ._common import xp_of
 from ._buffers import out_buffer as _buf
 
@@ -88,6 +96,27 @@ def _lstm_perm(xp, H):
     return xp.concatenate([xp.arange(0, 2 * H), xp.arange(3 * H, 4 * H), xp.arange(2 * H, 3 * H)])
 
 
+_P, _N = ctypes.c_void_p, ctypes.c_ssize_t
+_LSTM_FWD = ("tessera_lstm_fwd_step_f32", [_P, _N, _N, _N, _P, _P, _P, _P, _P, _P, _P, _P,
+                                           _N, _N])
+_LSTM_BWD = ("tessera_lstm_bwd_step_f32", [_P, _P, _P, _P, _P, _P, _P, _P, _N, _N, _P, _P,
+                                           _P, _N, _N, _N])
+
+
+def _native_kernel(spec, *arrays):
+    """The compiled kernel `spec` where every array (or None) is a C-contiguous float32
+    NumPy array, else None (then the NumPy code runs)."""
+    for a in arrays:
+        if a is not None and (type(a) is not np.ndarray or a.dtype != np.float32
+                              or not a.flags.c_contiguous):
+            return None
+    return _native.kernel(*spec)
+
+
+def _ptr(a):
+    return a.ctypes.data
+
+
 def _gate_major(xp, w, H):
     """`(rows, G*H)` weights in the inner gate order -> `(G, rows, H)`, one block per gate."""
     return xp.ascontiguousarray(w.reshape(w.shape[0], -1, H).transpose(1, 0, 2))
@@ -100,9 +129,11 @@ def lstm_forward(x, h0, c0, k, r, b, m, reverse=False, keep=True, sequences=True
     The input projections of all steps are computed per gate by one batched GEMM that
     reads `x` in place (no transposed copy) into `A (4, T, B, H)`: gate-major, so a
     step's pre-activations are four contiguous `(B, H)` blocks (i, f, o, g) and every
-    gate operation is one call on contiguous memory. `keep=False` (inference) keeps no
-    per-step cell activations, and then with `sequences=False` only the last states (the
-    returned `Hs`, `Cs` hold two steps; `[-1]` is the last).
+    gate operation is one call on contiguous memory. The compiled step kernels read any
+    layout, so there one GEMM computes `A` batch-major, `(B, T, 4, H)` (then
+    `ws["A_batch_major"]` is True). `keep=False` (inference) keeps no per-step cell
+    activations, and then with `sequences=False` only the last states (the returned
+    `Hs`, `Cs` hold two steps; `[-1]` is the last).
     """
     xp = xp_of(x)
     B, T, D = x.shape
@@ -111,14 +142,21 @@ def lstm_forward(x, h0, c0, k, r, b, m, reverse=False, keep=True, sequences=True
     perm = _lstm_perm(xp, H)
     scale = xp.ones((4 * H,), dt)
     scale[:3 * H] = 0.5
-    kp = _gate_major(xp, k[:, perm] * scale, H)           # (4, D, H)
+    kc = xp.ascontiguousarray(k[:, perm] * scale)         # (D, 4H)
     rp = _gate_major(xp, r[:, perm] * scale, H)           # (4, H, H)
-    # big workspaces are recycled (once unreferenced), not page-faulted in every step
-    A = _buf(xp, (4, T, B, H), dt)
-    xtm = x.transpose(1, 0, 2)                            # a view: T GEMMs with lda = T*D
-    for g in range(4):
-        xp.matmul(xtm, kp[g], out=A[g])
     bp = None if b is None else (b[perm] * scale).reshape(4, 1, H)
+    kern = _native_kernel(_LSTM_FWD, kc, bp) if type(x) is np.ndarray and dt == np.float32 \
+        else None
+    # big workspaces are recycled (once unreferenced), not page-faulted in every step
+    if kern is not None:
+        A = _buf(xp, (B, T, 4, H), dt)
+        xp.matmul(x.reshape(B * T, D), kc, out=A.reshape(B * T, 4 * H))
+    else:
+        A = _buf(xp, (4, T, B, H), dt)
+        kp = _gate_major(xp, kc, H)                       # (4, D, H)
+        xtm = x.transpose(1, 0, 2)                        # a view: T GEMMs with lda = T*D
+        for g in range(4):
+            xp.matmul(xtm, kp[g], out=A[g])
     TC = _buf(xp, (T, B, H), dt) if keep else xp.empty((1, B, H), dt)
     ring = not keep and not sequences        # two state buffers, used in turn
     n = 2 if ring else T + 1
@@ -126,8 +164,50 @@ def lstm_forward(x, h0, c0, k, r, b, m, reverse=False, keep=True, sequences=True
     Cs = _buf(xp, (n, B, H), dt) if n > 2 else xp.empty((n, B, H), dt)
     Hs[0] = h0
     Cs[0] = c0
-    tmp = xp.empty((B, H), dt)
     rec = xp.empty((4, B, H), dt)
+    if kern is not None:
+        _lstm_forward_native(kern, A, Hs, Cs, TC, rec, rp, bp, m, reverse, keep, ring)
+    else:
+        _lstm_forward_numpy(A, Hs, Cs, TC, rec, rp, bp, m, reverse, keep, ring)
+    if ring and T % 2 == 0:   # the last states are in buffer 0: make them `[-1]`
+        Hs, Cs = Hs[::-1], Cs[::-1]
+    return {"A": A, "A_batch_major": kern is not None, "Hs": Hs, "Cs": Cs, "TC": TC,
+            "perm": perm, "reverse": reverse}
+
+
+def _a_layout(A, batch_major):
+    """(bytes from one time step to the next, gate stride, row stride (in floats))."""
+    if batch_major:
+        B, T, _, H = A.shape
+        return 16 * H, H, T * 4 * H
+    _, T, B, H = A.shape
+    return 4 * B * H, T * B * H, H
+
+
+def _lstm_forward_native(kern, A, Hs, Cs, TC, rec, rp, bp, m, reverse, keep, ring):
+    """lstm_forward's loop with one compiled call per step (tessera_lstm_fwd_step_f32);
+    `A` batch-major."""
+    B, T, _, H = A.shape
+    n = B * H * 4                                            # bytes of one (B, H) block
+    step, gs, lda = _a_layout(A, True)
+    pf = -4 * H if reverse else 4 * H                        # the next step's row (floats)
+    bias = np.zeros((4, H), np.float32) if bp is None else np.ascontiguousarray(bp)
+    mu = None if m is None else np.ascontiguousarray(m, dtype=bool).view(np.uint8)
+    pa, pr, pb, ph, pc, pt = (_ptr(v) for v in (A, rec, bias, Hs, Cs, TC))
+    pm = None if mu is None else _ptr(mu)
+    matmul = np.matmul
+    for s in range(T):
+        i0, i1 = (s & 1, ~s & 1) if ring else (s, s + 1)
+        matmul(Hs[i0], rp, out=rec)
+        kern(pa + (T - 1 - s if reverse else s) * step, gs, lda, pf if s < T - 1 else 0, pr,
+             pb, ph + i0 * n, pc + i0 * n, ph + i1 * n, pc + i1 * n,
+             pt + s * n if keep else None, None if pm is None else pm + s * B, B, H)
+
+
+def _lstm_forward_numpy(A, Hs, Cs, TC, rec, rp, bp, m, reverse, keep, ring):
+    xp = xp_of(A)
+    _, T, B, H = A.shape
+    tmp = xp.empty((B, H), A.dtype)
     matmul, tanh, multiply, add, copyto = xp.matmul, xp.tanh, xp.multiply, xp.add, xp.copyto
     for s in range(T):
         a = A[:, T - 1 - s if reverse else s]
@@ -151,9 +231,6 @@ def lstm_forward(x, h0, c0, k, r, b, m, reverse=False, keep=True, sequences=True
             keep_prev = ~m[s]
             copyto(h, hp, where=keep_prev)
             copyto(c, cp, where=keep_prev)
-    if ring and T % 2 == 0:   # the last states are in buffer 0: make them `[-1]`
-        Hs, Cs = Hs[::-1], Cs[::-1]
-    return {"A": A, "Hs": Hs, "Cs": Cs, "TC": TC, "perm": perm, "reverse": reverse}
 
 
 def lstm_backward(ws, gyt, dh, dc, x, k, r, has_bias, m, need_x=True):
@@ -167,7 +244,64 @@ def lstm_backward(ws, gyt, dh, dc, x, k, r, has_bias, m, need_x=True):
     B, T, D = x.shape
     H = r.shape[0]
     dt = x.dtype
-    rt = xp.ascontiguousarray(_gate_major(xp, r[:, perm], H).transpose(0, 2, 1))  # (4, H, H)
+    # dz2: the gate pre-activation gradients, batch-major, in time order (B, T, 4, H)
+    dz2 = _buf(xp, (B, T, 4, H), dt)
+    rp = r[:, perm]
+    if type(dh) is np.ndarray and r.dtype == np.float32:   # the compiled path's layouts
+        gyt, dh, dc = (None if a is None else np.ascontiguousarray(a) for a in (gyt, dh, dc))
+    kern = _native_kernel(_LSTM_BWD, A, TC, Cs, dz2, gyt, dh, dc)
+    if kern is not None and rp.dtype == np.float32:
+        _lstm_backward_native(kern, A, ws.get("A_batch_major", False), Cs, TC, dz2, rp, gyt,
+                              dh, dc, m, rev)
+    else:
+        if ws.get("A_batch_major", False):
+            A = A.transpose(2, 1, 0, 3)                   # a gate-major view
+        _lstm_backward_numpy(A, Cs, TC, dz2, rp, gyt, dh, dc, m, rev)
+    # batch-major, in time order, columns in `perm` order: one GEMM each
+    dz2 = dz2.reshape(B * T, 4 * H)
+    hb = xp.ascontiguousarray((Hs[T - 1::-1] if rev else Hs[:T]).transpose(1, 0, 2))
+    inv = xp.argsort(perm)
+    dk = xp.matmul(xp.ascontiguousarray(x).reshape(B * T, D).T, dz2)[:, inv]
+    dr = xp.matmul(hb.reshape(B * T, H).T, dz2)[:, inv]
+    db = dz2.sum(axis=0)[inv] if has_bias else None
+    dx = xp.matmul(dz2, k[:, perm].T).reshape(B, T, D) if need_x else None
+    return dx, dh, dc, dk, dr, db
+
+
+def _lstm_backward_native(kern, A, batch_major, Cs, TC, dz2, rperm, gyt, dh, dc, m, rev):
+    """lstm_backward's loop with one compiled call (tessera_lstm_bwd_step_f32) and the
+    recurrent GEMMs per step, writing the gate gradients straight into dz2."""
+    B, T, _, H = dz2.shape
+    n = B * H * 4
+    step, gs, lda = _a_layout(A, batch_major)
+    rt = np.ascontiguousarray(_gate_major(np, rperm, H).transpose(0, 2, 1))  # (4, H, H)
+    mu = None if m is None else np.ascontiguousarray(m, dtype=bool).view(np.uint8)
+    ph = np.empty((B, H), np.float32)
+    rec = np.empty((4, B, H), np.float32)
+    pdh, pdc, pph, prec, pa, pt, pc, pz = (_ptr(v) for v in (dh, dc, ph, rec, A, TC, Cs, dz2))
+    pg = None if gyt is None else _ptr(gyt)
+    pm = None if mu is None else _ptr(mu)
+    dzt = dz2.transpose(1, 2, 0, 3)                          # (T, 4, B, H) views
+    matmul = np.matmul
+    for s in range(T - 1, -1, -1):
+        tt = T - 1 - s if rev else s     # A and dz2 are in time order, the rest in steps
+        kern(pdh, pdc, None if s == T - 1 else prec, None if pg is None else pg + s * n,
+             None if pm is None else pm + s * B,
+             None if pm is None or s == T - 1 else pm + (s + 1) * B, pph,
+             pa + tt * step, gs, lda, pt + s * n, pc + s * n, pz + tt * 4 * H * 4, T * 4 * H,
+             B, H)
+        matmul(dzt[tt], rt, out=rec)
+    if T:
+        np.sum(rec, axis=0, out=dh)
+        if m is not None:   # rows masked at the first step pass their gradient by
+            np.copyto(dh, ph, where=~mu[0].view(bool))
+
+
+def _lstm_backward_numpy(A, Cs, TC, dz2, rperm, gyt, dh, dc, m, rev):
+    xp = xp_of(A)
+    _, T, B, H = A.shape
+    dt = A.dtype
+    rt = xp.ascontiguousarray(_gate_major(xp, rperm, H).transpose(0, 2, 1))  # (4, H, H)
     dZ = _buf(xp, (4, T, B, H), dt)
     tmp = xp.empty((B, H), dt)
     tmp2 = xp.empty((B, H), dt)
@@ -208,17 +342,7 @@ def lstm_backward(ws, gyt, dh, dc, x, k, r, has_bias, m, need_x=True):
         if m is not None:
             add(dh, ph, out=dh)
             add(dc, pc, out=dc)
-    # batch-major, in time order, columns in `perm` order: one copy, then one GEMM each
-    dz2 = _buf(xp, (B, T, 4, H), dt)
     xp.copyto(dz2, dZ.transpose(2, 1, 0, 3))
-    dz2 = dz2.reshape(B * T, 4 * H)
-    hb = xp.ascontiguousarray((Hs[T - 1::-1] if rev else Hs[:T]).transpose(1, 0, 2))
-    inv = xp.argsort(perm)
-    dk = xp.matmul(xp.ascontiguousarray(x).reshape(B * T, D).T, dz2)[:, inv]
-    dr = xp.matmul(hb.reshape(B * T, H).T, dz2)[:, inv]
-    db = dz2.sum(axis=0)[inv] if has_bias else None
-    dx = xp.matmul(dz2, k[:, perm].T).reshape(B, T, D) if need_x else None
-    return dx, dh, dc, dk, dr, db
 
 
 # ---------------------------------------------------------------------------
