@@ -5,48 +5,18 @@
  * vectorises (no libm call in the loops), so results differ from NumPy's in the last
  * bits (a few ULP per tanh, max abs error < 4e-7), not bit-identical.
  */
-#include <math.h>
 #include <stddef.h>
 #include <string.h>
 
+#include "vmath.h"
+
 #define RESTRICT __restrict__
-
-/* Where the CPU has them: 512-bit vectors for these loops (gcc's default for
- * -march=native is 256) and fused multiply-adds in the polynomials. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__AVX512F__)
-#pragma GCC target("prefer-vector-width=512")
-#endif
-#if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
-#define MADD(a, b, c) __builtin_fmaf(a, b, c)
-#else
-#define MADD(a, b, c) ((a) * (b) + (c))
-#endif
-
-/* tanh(x) in float32: x P(x^2) / Q(x^2), a rational of degree (5, 4) in x^2 fitted for
- * least maximum relative error on [0, 9]; within 5 ULP of the exact value with fused
- * multiply-adds, 7 without (NumPy's: 2), max abs error < 4e-7. |x| >= 9 (where tanh rounds
- * to 1 in float32) gives exactly +-1, +-inf too; NaN stays NaN (the comparisons keep it);
- * -0 stays -0. Branch-free, so gcc vectorises loops that call it (no libm call). */
-static inline float tsr_tanhf(float x)
-{
-    float ax = fabsf(x);
-    float a = 9.0f < ax ? 9.0f : ax;
-    float u = a * a;
-    float p = MADD(MADD(MADD(MADD(MADD(-1.2245426e-11f, u, 3.0641477e-08f), u,
-                                  2.8030898e-05f), u, 3.8694884e-03f), u,
-                        0.13680841f), u, 1.0f);
-    float q = MADD(MADD(MADD(MADD(1.2890054e-06f, u, 3.9406781e-04f), u, 2.7250085e-02f),
-                        u, 0.47014174f), u, 1.0f);
-    float t = (a * p) / q;
-    t = (1.0f < t || 9.0f <= ax) ? 1.0f : t;
-    return copysignf(t, x);
-}
 
 /* y[i] = tanh(x[i]) with the kernels' tanh (tested against np.tanh). */
 void tessera_tanh_f32(const float *RESTRICT x, float *RESTRICT y, ptrdiff_t n)
 {
     for (ptrdiff_t i = 0; i < n; i++)
-        y[i] = tsr_tanhf(x[i]);
+        y[i] = tessera_tanhf(x[i]);
 }
 
 /* One row (H values) of a forward step; `store`: write the activations and tanh(c). */
@@ -58,12 +28,12 @@ tsr_lstm_fwd_row(float *RESTRICT ai, float *RESTRICT af, float *RESTRICT ao,
                  float *RESTRICT c, float *RESTRICT tc, ptrdiff_t H, const int store)
 {
     for (ptrdiff_t j = 0; j < H; j++) {
-        float i = MADD(tsr_tanhf(ai[j] + (ri[j] + bias[j])), 0.5f, 0.5f);
-        float f = MADD(tsr_tanhf(af[j] + (rf[j] + bias[H + j])), 0.5f, 0.5f);
-        float o = MADD(tsr_tanhf(ao[j] + (ro[j] + bias[2 * H + j])), 0.5f, 0.5f);
-        float g = tsr_tanhf(ag[j] + (rg[j] + bias[3 * H + j]));
+        float i = TESSERA_FMA(tessera_tanhf(ai[j] + (ri[j] + bias[j])), 0.5f, 0.5f);
+        float f = TESSERA_FMA(tessera_tanhf(af[j] + (rf[j] + bias[H + j])), 0.5f, 0.5f);
+        float o = TESSERA_FMA(tessera_tanhf(ao[j] + (ro[j] + bias[2 * H + j])), 0.5f, 0.5f);
+        float g = tessera_tanhf(ag[j] + (rg[j] + bias[3 * H + j]));
         float cn = f * cp[j] + i * g;
-        float t = tsr_tanhf(cn);
+        float t = tessera_tanhf(cn);
         if (store) {
             ai[j] = i;
             af[j] = f;

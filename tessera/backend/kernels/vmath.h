@@ -6,7 +6,7 @@
 
 /* a*b+c, fused where the CPU has FMA (these functions are not bit-identical to NumPy
  * anyway; the kernels are compiled with -ffp-contract=off so nothing else is fused) */
-#ifdef __FMA__
+#if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
 #define TESSERA_FMA(a, b, c) __builtin_fmaf((a), (b), (c))
 #else
 #define TESSERA_FMA(a, b, c) ((a) * (b) + (c))
@@ -38,6 +38,32 @@ static inline float tessera_expf(float x)
     y = x < -87.33654f ? 0.0f : y;
     y = x > 88.7228391f ? __builtin_inff() : y;
     return x != x ? x : y;
+}
+
+/* tanh(x) in float32: x P(x^2) / Q(x^2), a rational of degree (5, 4) in x^2 fitted for
+ * least maximum relative error on [0, 9]; within 5 ULP of the exact value with fused
+ * multiply-adds, 7 without (NumPy's: 2), max abs error < 4e-7. |x| >= 9 (where tanh rounds
+ * to 1 in float32) gives exactly +-1, +-inf too; NaN stays NaN (the comparisons keep it);
+ * -0 stays -0. Branch-free, so gcc vectorises loops that call it (no libm call). */
+static inline float tessera_tanhf(float x)
+{
+    float ax = __builtin_fabsf(x);
+    float a = 9.0f < ax ? 9.0f : ax;
+    float u = a * a;
+    float p = -1.2245426e-11f;
+    p = TESSERA_FMA(p, u, 3.0641477e-08f);
+    p = TESSERA_FMA(p, u, 2.8030898e-05f);
+    p = TESSERA_FMA(p, u, 3.8694884e-03f);
+    p = TESSERA_FMA(p, u, 0.13680841f);
+    p = TESSERA_FMA(p, u, 1.0f);
+    float q = 1.2890054e-06f;
+    q = TESSERA_FMA(q, u, 3.9406781e-04f);
+    q = TESSERA_FMA(q, u, 2.7250085e-02f);
+    q = TESSERA_FMA(q, u, 0.47014174f);
+    q = TESSERA_FMA(q, u, 1.0f);
+    float t = (a * p) / q;
+    t = (1.0f < t || 9.0f <= ax) ? 1.0f : t;
+    return __builtin_copysignf(t, x);
 }
 
 #endif
