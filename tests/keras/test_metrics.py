@@ -752,3 +752,19 @@ def test_loss_function_aliases_are_lazy():
     if not hasattr(losses, "mean_squared_error"):
         pytest.skip("keras.losses.mean_squared_error is not available yet")
     assert M.mean_squared_error is losses.mean_squared_error
+
+
+def test_mean_scalar_fast_path_matches_array_path():
+    """fit's loss tracker passes a scalar tensor and an int weight: the same state and
+    result as the general path (values as arrays), NaN and the empty mean included."""
+    rng = np.random.default_rng(0)
+    fast, slow = keras.metrics.Mean(), keras.metrics.Mean()
+    assert float(fast.result()) == 0.0
+    for v, w in zip(rng.standard_normal(40) * 3, rng.integers(1, 200, 40)):
+        fast.update_state(ts.constant(np.float32(v)), sample_weight=int(w))
+        slow.update_state(np.array([v], np.float32), sample_weight=np.array([w]))
+    assert fast.total.numpy() == slow.total.numpy()
+    assert fast.count.numpy() == slow.count.numpy()
+    assert float(fast.result()) == float(slow.result())
+    fast.update_state(ts.constant(np.float32(np.nan)), sample_weight=3)
+    assert np.isnan(float(fast.result()))

@@ -326,6 +326,15 @@ class Mean(Metric):
                                        name="count")
 
     def update_state(self, values, sample_weight=None):
+        if type(values) is Tensor and type(sample_weight) in (int, float) and \
+                type(values._a) is np.ndarray and values._a.ndim == 0:
+            # one scalar (a batch's loss) with a scalar weight, as fit's loss tracker
+            # passes them: the general path's arithmetic without its array plumbing
+            dt = np.dtype(self.dtype).type
+            w = dt(sample_weight)
+            add(self.total, np.float64(dt(values._a) * w))
+            add(self.count, np.float64(w))
+            return
         values, sample_weight = reduce_to_samplewise_values(values, sample_weight, _np_mean,
                                                             self.dtype)
         add(self.total, np.sum(values, dtype=np.float64))
@@ -338,7 +347,11 @@ class Mean(Metric):
         add(self.count, n)
 
     def result(self):
-        return self._out(divide_no_nan(read(self.total), read(self.count)))
+        t, c = read(self.total), read(self.count)
+        if t.ndim == 0 and c.ndim == 0:   # divide_no_nan on two scalars, in float64
+            c = float(c)
+            return self._out(0.0 if c == 0.0 else float(t) / c)
+        return self._out(divide_no_nan(t, c))
 
 
 @keras_export("keras.metrics")
