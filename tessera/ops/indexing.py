@@ -8,8 +8,11 @@ indices accumulate.
 import builtins
 from collections import namedtuple
 
+import ctypes
+
 import numpy as np
 
+from ..backend import native as _native
 from ..backend import xp as _xp
 from ..core import errors as _errors
 from ..core.tensor import overload
@@ -62,6 +65,25 @@ def _add_rows(z, rows, v, zero=False):
         if not rest.any():
             return
         idx = np.flatnonzero(rest) if idx is None else idx[rest]
+
+
+_SCATTER = ("tessera_scatter_rows_f32",
+            [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+             ctypes.c_ssize_t, ctypes.c_ssize_t])
+
+
+def _scatter_native(z, rows, vals):
+    """`_add_rows(z, rows, vals, zero=True)` by the compiled kernel (bit-identical); False
+    where it does not apply (kernels off, not float32 C-contiguous NumPy)."""
+    if z.dtype != np.float32 or vals.dtype != np.float32 or type(z) is not np.ndarray \
+            or not z.flags.c_contiguous or _native.lib() is None:
+        return False
+    r = np.ascontiguousarray(rows, dtype=np.int64)
+    v = np.ascontiguousarray(vals)
+    seen = np.zeros(z.shape[0], np.uint8)
+    _native.kernel(*_SCATTER)(z.ctypes.data, r.ctypes.data, v.ctypes.data, seen.ctypes.data,
+                              r.size, z.size // max(1, z.shape[0]))
+    return True
 
 
 def _dev(xp, index):
@@ -127,7 +149,10 @@ def _gather_grad_fwd(g, ind, shape=(), axis=0, batch_dims=0):
             # faults no fresh memory each step (see ops/_buffers.py)
             z = _out_buffer(xp, shape, g.dtype)
             z.fill(0)
-            _add_rows(z, ind.reshape(-1), g.reshape((-1,) + tuple(shape[1:])), zero=True)
+            rows = ind.reshape(-1)
+            vals = g.reshape((-1,) + tuple(shape[1:]))
+            if not _scatter_native(z, rows, vals):
+                _add_rows(z, rows, vals, zero=True)
         else:
             z = xp.zeros(shape, dtype=g.dtype)
             _add_at(z, (_pyslice(None),) * axis + (ind,), g)
