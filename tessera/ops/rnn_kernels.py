@@ -354,6 +354,9 @@ def gru_forward(xt, h0, k, r, b, m, reset_after=True):
 
     Gate-major inside (as the LSTM): `A (3, T, B, H)` holds each step's z, r and
     candidate as contiguous `(B, H)` blocks, first filled with the input projections.
+    With the compiled kernels (float32, reset_after=True) `A` is a `(3, T, B, H)` view of
+    time-major rows `(T, B, 3, H)` (one GEMM), and only `P[2]` is written (the only part
+    of `P` a backward reads).
     """
     xp = xp_of(xt)
     T, B, D = xt.shape
@@ -362,6 +365,10 @@ def gru_forward(xt, h0, k, r, b, m, reset_after=True):
     H2 = 2 * H
     scale = xp.ones((3 * H,), dt)
     scale[:H2] = 0.5
+    if reset_after and type(xt) is np.ndarray and dt == np.float32 and _f32(h0, k, r, b):
+        kern = _native_kernel(_GRU_FWD)
+        if kern is not None:
+            return _gru_forward_native(kern, xt, h0, k, r, b, m, scale)
     kp = _gate_major(xp, k * scale, H)                   # (3, D, H)
     A = _buf(xp, (3, T, B, H), dt)                       # z, r, candidate
     x2 = xt.reshape(T * B, D)
@@ -437,6 +444,12 @@ def gru_backward(ws, gyt, dh, xt, k, r, has_bias, m, reset_after=True, need_x=Tr
     H = r.shape[0]
     dt = xt.dtype
     H2 = 2 * H
+    if reset_after and type(dh) is np.ndarray and dt == np.float32:
+        gyt, dh = (None if a is None else np.ascontiguousarray(a) for a in (gyt, dh))
+        kern = _native_kernel(_GRU_BWD, Hs, P[2], gyt, dh) if _f32(xt, k, r, A) else None
+        if kern is not None and A.strides[3] == 4 and min(A.strides) >= 0:
+            return _gru_backward_native(kern, A, Hs, P, gyt, dh, xt, k, r, has_bias, m,
+                                        need_x)
     dX = _buf(xp, (3, T, B, H), dt)
     tmp = xp.empty((B, H), dt)
     dhz = xp.empty((B, H), dt)
@@ -506,6 +519,82 @@ def gru_backward(ws, gyt, dh, xt, k, r, has_bias, m, reset_after=True, need_x=Tr
                              xp.matmul(P.reshape(T * B, H).T, dx2[:, H2:])], axis=1)
         db = dx2.sum(axis=0) if has_bias else None
     dxt = xp.matmul(dx2, k.T).reshape(T, B, D) if need_x else None
+    return dxt, dh, dk, dr, db
+
+
+_GRU_FWD = ("tessera_gru_fwd_step_f32", [_P, _N, _N, _P, _P, _P, _P, _P, _P, _N, _N])
+_GRU_BWD = ("tessera_gru_bwd_step_f32", [_P, _P, _P, _P, _P, _N, _N, _P, _P, _P, _N, _P, _N,
+                                         _N, _N])
+
+
+def _f32(*arrays):
+    """Whether every array (or None) is a float32 NumPy array (any layout)."""
+    return all(a is None or (type(a) is np.ndarray and a.dtype == np.float32) for a in arrays)
+
+
+def _gru_forward_native(kern, xt, h0, k, r, b, m, scale):
+    """gru_forward (reset_after=True) with one compiled call per step
+    (tessera_gru_fwd_step_f32) beside the step's recurrent GEMM `(B, H) @ (H, 3H)`."""
+    T, B, D = xt.shape
+    H = r.shape[0]
+    kc = np.ascontiguousarray(k * scale)                 # (D, 3H)
+    rc = np.ascontiguousarray(r * scale)                 # (H, 3H)
+    At = _buf(np, (T, B, 3, H), np.float32)              # time-major rows
+    np.matmul(xt.reshape(T * B, D), kc, out=At.reshape(T * B, 3 * H))
+    bias = np.zeros((4, H), np.float32)
+    if b is not None:
+        bias[:2] = ((b[0, :2 * H] + b[1, :2 * H]) * scale[:2 * H]).reshape(2, H)
+        bias[2] = b[0, 2 * H:]
+        bias[3] = b[1, 2 * H:]
+    P = _buf(np, (3, T, B, H), np.float32)               # only P[2] is written
+    Hs = _buf(np, (T + 1, B, H), np.float32)
+    Hs[0] = h0
+    rec = np.empty((B, 3 * H), np.float32)
+    mu = None if m is None else np.ascontiguousarray(m, dtype=bool).view(np.uint8)
+    n = B * H * 4                                        # bytes of one (B, H) block
+    step = B * 3 * H * 4
+    pa, prec, pb, ph, pp = (_ptr(v) for v in (At, rec, bias, Hs, P[2]))
+    pm = None if mu is None else _ptr(mu)
+    matmul = np.matmul
+    for s in range(T):
+        matmul(Hs[s], rc, out=rec)
+        kern(pa + s * step, H, 3 * H, prec, pb, ph + s * n, ph + (s + 1) * n, pp + s * n,
+             None if pm is None else pm + s * B, B, H)
+    return {"A": At.transpose(2, 0, 1, 3), "Hs": Hs, "P": P}
+
+
+def _gru_backward_native(kern, A, Hs, P, gyt, dh, xt, k, r, has_bias, m, need_x):
+    """gru_backward (reset_after=True) with one compiled call per step
+    (tessera_gru_bwd_step_f32) and one GEMM `(B, 3H) @ (3H, H)`; the gate gradients go
+    straight into `(T, B, 3H)` rows. Reads either path's workspace (any `A` layout)."""
+    T, B, D = xt.shape
+    H = r.shape[0]
+    gs, st, lda = (v // 4 for v in A.strides[:3])
+    dx2 = _buf(np, (T, B, 3 * H), np.float32)
+    dr2 = _buf(np, (T, B, 3 * H), np.float32)
+    rt = np.ascontiguousarray(r.T)                       # (3H, H)
+    rec = np.empty((B, H), np.float32)
+    mu = None if m is None else np.ascontiguousarray(m, dtype=bool).view(np.uint8)
+    P2 = P[2]
+    n = B * H * 4
+    step = B * 3 * H * 4
+    pa, pdh, prec, phs, pp, px, pr = (_ptr(v) for v in (A, dh, rec, Hs, P2, dx2, dr2))
+    pg = None if gyt is None else _ptr(gyt)
+    pm = None if mu is None else _ptr(mu)
+    matmul = np.matmul
+    for s in range(T - 1, -1, -1):
+        kern(pdh, None if s == T - 1 else prec, None if pg is None else pg + s * n,
+             None if pm is None else pm + s * B, pa + s * st * 4, gs, lda, phs + s * n,
+             pp + s * n, px + s * step, 3 * H, pr + s * step, 3 * H, B, H)
+        matmul(dr2[s], rt, out=rec)
+    if T:
+        np.add(dh, rec, out=dh)
+    dx2 = dx2.reshape(T * B, 3 * H)
+    dr2 = dr2.reshape(T * B, 3 * H)
+    dk = np.matmul(xt.reshape(T * B, D).T, dx2)
+    dr = np.matmul(Hs[:T].reshape(T * B, H).T, dr2)
+    db = np.stack([dx2.sum(axis=0), dr2.sum(axis=0)]) if has_bias else None
+    dxt = np.matmul(dx2, k.T).reshape(T, B, D) if need_x else None
     return dxt, dh, dk, dr, db
 
 
