@@ -6,7 +6,7 @@ the names it contributes to each namespace. Namespace modules call `collect`.
 import importlib
 
 OP_MODULES = ("creation", "math", "unary", "reduce", "array", "indexing", "linalg", "nn",
-              "random", "clip", "segment", "fused", "conv", "pooling",
+              "random", "clip", "segment", "fused", "conv", "pooling", "crossentropy",
               "normalization", "image", "image_adjust", "rnn", "attention")
 
 

@@ -204,7 +204,7 @@ def test_dense_kernels_bit_identical(kernels, activation, bias):
 
 @needs_native
 def test_sparse_ce_mean_kernel_matches_numpy(kernels):
-    from tessera.ops import nn as nn_ops
+    from tessera.ops import crossentropy as nn_ops
     rng = np.random.default_rng(2)
     x = (rng.standard_normal((37, 11)) * 20).astype(np.float32)
     x[3] = 1e30                       # equal huge logits: a uniform row

@@ -1,4 +1,4 @@
-"""Tests for ts.nn activations and losses (tessera/ops/nn.py)."""
+"""Tests for ts.nn activations and losses (tessera/ops/nn.py, tessera/ops/crossentropy.py)."""
 import math
 
 import numpy as np

@@ -14,7 +14,7 @@ import numpy as np
 
 import tessera as ts
 
-from ...ops.nn import sparse_softmax_cross_entropy_mean as _fused_scce_mean
+from ...ops.crossentropy import sparse_softmax_cross_entropy_mean as _fused_scce_mean
 from ...backend import xp as _xp
 from .. import config as _config
 from ..saving.object_registration import keras_export
