@@ -1,4 +1,4 @@
-"""CPU-specific helpers: control of the BLAS library's thread pool."""
+"""CPU-specific helpers: control of the BLAS library's thread pool, two-thread splits."""
 _found = []   # [(get_num_threads, set_num_threads) or None], looked up once
 
 
@@ -63,3 +63,40 @@ def malloc_tuned():
     """Whether `tune_malloc` is in effect."""
     return bool(_malloc["tuned"])
 
+
+
+_worker = []
+
+
+def two_cores():
+    """Whether work may be split over two threads: the BLAS pool has two or more threads."""
+    bt = blas_threads()
+    return bt is not None and bt[0]() >= 2
+
+
+def run_pair(first, second):
+    """Runs `first()` on a persistent worker thread and `second()` on this one, with the
+    BLAS pool set to one thread meanwhile (each half's GEMMs then run on its own core, and
+    no BLAS worker spins against them); returns `(first(), second())`.
+
+    For two halves of large work that releases the GIL (BLAS, big NumPy calls, the
+    compiled kernels): one hand-off per call, so only worth it for halves of a millisecond
+    or more. Exceptions propagate (after both halves have finished).
+    """
+    if not _worker:
+        from concurrent.futures import ThreadPoolExecutor
+        _worker.append(ThreadPoolExecutor(1, thread_name_prefix="tessera-worker"))
+    bt = blas_threads()
+    n = bt[0]() if bt is not None else None
+    if bt is not None:
+        bt[1](1)
+    try:
+        fut = _worker[0].submit(first)
+        try:
+            b = second()
+        finally:
+            a = fut.result()
+    finally:
+        if bt is not None:
+            bt[1](n)
+    return a, b

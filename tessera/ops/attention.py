@@ -16,6 +16,7 @@ import ctypes
 
 import numpy as np
 
+from ..backend import cpu as _cpu
 from ..backend import native as _native
 from ..core import errors as _errors
 from ..core import primitive as _prim
@@ -157,13 +158,6 @@ def _forward(q, k, v, extra, names, scale, out=None):
 # ---------------------------------------------------------------------------
 _PAR_MIN = 1 << 20     # B*N*T*S*H multiply-adds below which one thread is used
 _CHUNK_BYTES = 1 << 21  # logits per batch chunk: about a core's L2 cache
-_pool = []
-
-
-def _blas_threads():
-    """`(get, set)` of the loaded OpenBLAS's thread count, or None when not found."""
-    from ..backend.cpu import blas_threads
-    return blas_threads()
 
 
 def _plan(B, per_item, work, xp):
@@ -175,8 +169,7 @@ def _plan(B, per_item, work, xp):
     """
     par = False
     if xp is np and B >= 2 and work >= _PAR_MIN:
-        bt = _blas_threads()
-        par = bt is not None and bt[0]() >= 2
+        par = _cpu.two_cores()
     chunk = max(1, _CHUNK_BYTES // max(1, per_item))
     if not par and chunk >= B:
         return None
@@ -194,18 +187,9 @@ def _run_groups(fn, groups):
     threaded meanwhile); returns the results in slice order."""
     if len(groups) == 1:
         return [fn(sl) for sl in groups[0]]
-    if not _pool:
-        from concurrent.futures import ThreadPoolExecutor
-        _pool.append(ThreadPoolExecutor(1, thread_name_prefix="tessera-attention"))
-    get, set_ = _blas_threads()
-    n = get()
-    set_(1)
-    try:
-        fut = _pool[0].submit(lambda: [fn(sl) for sl in groups[0]])
-        second = [fn(sl) for sl in groups[1]]
-        return fut.result() + second
-    finally:
-        set_(n)
+    first, second = _cpu.run_pair(lambda: [fn(sl) for sl in groups[0]],
+                                  lambda: [fn(sl) for sl in groups[1]])
+    return first + second
 
 
 def _batch_slice(a, sl, B):

@@ -239,10 +239,11 @@ def test_small_and_huge_logits_float32(size):
 @pytest.fixture
 def blas(monkeypatch):
     """A fake BLAS thread control (count in blas[0]); the parts path forced for any size."""
+    from tessera.backend import cpu
     from tessera.ops import attention as A
     n = [2]
     monkeypatch.setattr(A, "_PAR_MIN", 0)
-    monkeypatch.setattr(A, "_blas_threads", lambda: (lambda: n[0], lambda k: n.__setitem__(0, k)))
+    monkeypatch.setattr(cpu, "blas_threads", lambda: (lambda: n[0], lambda k: n.__setitem__(0, k)))
     return n
 
 
@@ -285,8 +286,8 @@ def test_batch_parts_match_whole_batch(blas, monkeypatch, threads, chunk_bytes):
 
 
 def test_blas_thread_control_found_or_none():
-    from tessera.ops.attention import _blas_threads
-    bt = _blas_threads()
+    from tessera.backend.cpu import blas_threads
+    bt = blas_threads()
     if bt is not None:
         n = bt[0]()
         assert n >= 1
