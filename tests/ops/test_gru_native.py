@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import tessera as ts
-from tessera import keras
 from tessera.backend import native
 from tessera.ops import rnn
 from tessera.ops import rnn_kernels as K
@@ -194,28 +193,3 @@ def test_fused_op_matches(kernels, go_backwards, return_sequences, zero_output_f
                                              tape.gradient(loss, [x, h0, k, r, b])]
     for g, w in zip(out[True], out[False]):
         _close(g, w, rtol=1e-5, atol=1e-5)
-
-
-def test_gru_layer_trains_the_same(kernels):
-    """Keras GRU end to end (fused op, masking via Embedding(mask_zero), go_backwards):
-    a training step's loss and gradients with and without the kernels."""
-    rng = np.random.default_rng(7)
-    tok = rng.integers(1, 50, size=(8, 11))
-    tok[:3, -4:] = 0                      # padded: masked steps
-    y = rng.integers(0, 2, size=(8, 1)).astype(np.float32)
-    out = {}
-    for on in (False, True):
-        kernels(on)
-        keras.utils.set_random_seed(0)
-        model = keras.Sequential([keras.layers.Embedding(50, 6, mask_zero=True),
-                                  keras.layers.GRU(7, return_sequences=True),
-                                  keras.layers.GRU(5, go_backwards=True),
-                                  keras.layers.Dense(1)])
-        model(tok[:1])
-        with ts.GradientTape() as tape:
-            loss = ts.reduce_mean(ts.square(model(tok) - y))
-        grads = tape.gradient(loss, model.trainable_variables)
-        out[on] = [loss.numpy()] + [g.numpy() if hasattr(g, "numpy") else
-                                    np.asarray(ts.convert_to_tensor(g)) for g in grads]
-    for g, w in zip(out[True], out[False]):
-        _close(g, w, rtol=1e-5, atol=1e-6)

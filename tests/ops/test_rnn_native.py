@@ -156,20 +156,22 @@ def test_float64_and_noncontiguous_fall_back(kernels):
     _close(K.lstm_forward(*a64)["Hs"], ws["Hs"], rtol=0, atol=0)
 
 
-def test_lstm_layer_trains_the_same(kernels):
-    """Keras LSTM end to end (fused op, masking via Embedding(mask_zero)): a training
-    step's loss and gradients with and without the kernels."""
+@pytest.mark.parametrize("cell", ["LSTM", "GRU"])
+def test_recurrent_layer_trains_the_same(kernels, cell):
+    """Keras LSTM / GRU end to end (fused op, masking via Embedding(mask_zero),
+    go_backwards): a training step's loss and gradients with and without the kernels."""
     rng = np.random.default_rng(7)
     tok = rng.integers(1, 50, size=(8, 11))
     tok[:3, -4:] = 0                      # padded: masked steps
     y = rng.integers(0, 2, size=(8, 1)).astype(np.float32)
+    layer = getattr(keras.layers, cell)
     out = {}
     for on in (False, True):
         kernels(on)
         keras.utils.set_random_seed(0)
         model = keras.Sequential([keras.layers.Embedding(50, 6, mask_zero=True),
-                                  keras.layers.LSTM(7, return_sequences=True),
-                                  keras.layers.LSTM(5, go_backwards=True),
+                                  layer(7, return_sequences=True),
+                                  layer(5, go_backwards=True),
                                   keras.layers.Dense(1)])
         model(tok[:1])
         with ts.GradientTape() as tape:
