@@ -15,6 +15,17 @@ MNIST_DIR = os.path.join(ROOT, "..", "shared", "data", "mnist")
 def rng():
     return np.random.default_rng(0)
 
+
+@pytest.fixture
+def kernels():
+    """Switches Tessera's compiled kernels on/off (`kernels(True)`); restores the setting
+    afterwards."""
+    from tessera.backend import native
+    before = native.enabled()
+    yield native.set_enabled
+    native.set_enabled(before)
+
+
 try:  # hypothesis runs the same examples every time, so CI is reproducible
     from hypothesis import settings
 

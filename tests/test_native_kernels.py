@@ -15,14 +15,6 @@ needs_native = pytest.mark.skipif(native.lib() is None,
                                   reason=f"compiled kernels: {native.status()}")
 
 
-@pytest.fixture
-def kernels():
-    """Yields a function switching the kernels on/off; restores the setting afterwards."""
-    before = native.enabled()
-    yield native.set_enabled
-    native.set_enabled(before)
-
-
 def _train(opt_factory, shapes, steps=12, seed=0):
     rng = np.random.default_rng(seed)
     vs = [ts.Variable(rng.standard_normal(s).astype(np.float32), name=f"v{i}")

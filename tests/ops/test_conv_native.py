@@ -30,14 +30,6 @@ CASES = [  # x shape, filters shape, strides, pads, dilations, pool
 ]
 
 
-@pytest.fixture
-def kernels():
-    """Switches the compiled kernels on/off; restores the setting afterwards."""
-    before = native.enabled()
-    yield native.set_enabled
-    native.set_enabled(before)
-
-
 def _data(case, rng, ties=False):
     xs, ws = case[0], case[1]
     if ties:   # small integers: exact convolutions, many equal values in a window

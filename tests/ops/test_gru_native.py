@@ -18,14 +18,6 @@ pytestmark = pytest.mark.skipif(native.lib() is None,
 TOL = dict(rtol=1e-5, atol=1e-6)
 
 
-@pytest.fixture
-def kernels():
-    """Switches the compiled kernels on/off; restores the setting afterwards."""
-    before = native.enabled()
-    yield native.set_enabled
-    native.set_enabled(before)
-
-
 def _data(T, B, D, H, seed, bias=True, masked=False, reset_after=True):
     rng = np.random.default_rng(seed)
     f = lambda *s, sc=1.0: (rng.normal(size=s) * sc).astype(np.float32)

@@ -19,14 +19,6 @@ pytestmark = pytest.mark.skipif(native.lib() is None,
 TOL = dict(rtol=1e-5, atol=1e-6)
 
 
-@pytest.fixture
-def kernels():
-    """Switches the compiled kernels on/off; restores the setting afterwards."""
-    before = native.enabled()
-    yield native.set_enabled
-    native.set_enabled(before)
-
-
 def _data(B, T, D, H, seed, bias=True, masked=False):
     rng = np.random.default_rng(seed)
     f = lambda *s, sc=1.0: (rng.normal(size=s) * sc).astype(np.float32)
