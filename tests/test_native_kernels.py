@@ -84,6 +84,7 @@ def test_float64_and_non_contiguous_use_numpy_path(kernels):
 
 def _run(code, **env):
     e = dict(os.environ)
+    e["TESSERA_NATIVE"] = "1"     # (the suite itself may run with the kernels off)
     e.update(env)
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=e, timeout=300)
