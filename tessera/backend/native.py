@@ -22,7 +22,9 @@ import subprocess
 import sys
 import tempfile
 
-__all__ = ["lib", "kernel", "status", "set_enabled", "enabled", "SOURCES"]
+import numpy as np
+
+__all__ = ["lib", "kernel", "takes", "ptr", "status", "set_enabled", "enabled", "SOURCES"]
 
 _DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernels")
 SOURCES = sorted(os.path.join(_DIR, f) for f in os.listdir(_DIR) if f.endswith(".c"))
@@ -82,6 +84,25 @@ def kernel(name, argtypes, restype=None):
 
 
 _declared = {}
+_F32 = np.dtype(np.float32)
+
+
+def takes(*arrays):
+    """Whether the kernels are loaded and every array (None entries skipped) is a
+    C-contiguous float32 NumPy array, the only kind they take."""
+    if lib() is None:
+        return False
+    for a in arrays:
+        if a is not None and (type(a) is not np.ndarray or a.dtype != _F32
+                              or not a.flags.c_contiguous):
+            return False
+    return True
+
+
+def ptr(a):
+    """The data address of array `a` for a kernel argument (None stays None). The caller
+    keeps `a` referenced until the call returns."""
+    return None if a is None else a.ctypes.data
 
 
 def status():

@@ -92,18 +92,11 @@ _EXP_SAFE = 60.0
 _P, _N = ctypes.c_void_p, ctypes.c_ssize_t
 _SOFTMAX_COLS = ("tessera_softmax_cols_f32", [_P, _N, _N, _N, ctypes.c_int, _P])
 _SOFTMAX_COLS_BWD = ("tessera_softmax_cols_bwd_f32", [_P, _P, _P, _N, _N, _N])
-_F32 = np.dtype(np.float32)
 
 
 def _native_ok(*arrays):
-    """Whether the compiled kernels take these arrays (float32 C-contiguous NumPy)."""
-    if _native.lib() is None:
-        return False
-    for a in arrays:
-        if type(a) is not np.ndarray or a.dtype != _F32 or not a.flags.c_contiguous \
-                or a.ndim < 2 or not a.size:
-            return False
-    return True
+    """Whether the compiled kernels take these (non-empty, matrix-stacked) arrays."""
+    return _native.takes(*arrays) and all(a.ndim >= 2 and a.size for a in arrays)
 
 
 def _weights_t(qh, kh, bias, mask):

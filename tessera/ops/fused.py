@@ -17,18 +17,9 @@ __all__ = ["dense"]
 
 _FUSED_ACTIVATIONS = (None, "relu")
 _GEMV_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-_F32 = np.dtype(np.float32)
 _P, _N = ctypes.c_void_p, ctypes.c_ssize_t
 _BIAS_RELU = ("tessera_bias_relu_f32", [_P, _P, _N, _N, ctypes.c_int])
 _RELU_GRAD = ("tessera_relu_grad_f32", [_P, _P, _P, _N])
-
-
-def _native_ok(*arrays):
-    """Whether the compiled kernels may take these arrays (float32 C-contiguous NumPy)."""
-    for a in arrays:
-        if type(a) is not np.ndarray or a.dtype != _F32 or not a.flags.c_contiguous:
-            return False
-    return True
 
 
 def _dense_fwd(x, w, b=None, activation=None):
@@ -36,10 +27,9 @@ def _dense_fwd(x, w, b=None, activation=None):
         y = xp_of(x).matmul(x.reshape(-1, x.shape[-1]), w).reshape(x.shape[:-1] + w.shape[-1:])
     else:
         y = xp_of(x).matmul(x, w)
-    if (b is not None or activation == "relu") and _native.lib() is not None and \
-            _native_ok(y, w) and (b is None or _native_ok(b)):
+    if (b is not None or activation == "relu") and _native.takes(y, w, b):
         # one pass instead of two (bit-identical)
-        _native.kernel(*_BIAS_RELU)(y.ctypes.data, None if b is None else b.ctypes.data,
+        _native.kernel(*_BIAS_RELU)(y.ctypes.data, _native.ptr(b),
                                     y.size // y.shape[-1], y.shape[-1], activation == "relu")
         return y
     if b is not None:
@@ -57,7 +47,7 @@ def _dense_grad(g, out, x, w, b=None, activation=None, _needs=(True, True, True)
     ga = g._a
     if activation == "relu":
         oa = out._a
-        if _native.lib() is not None and _native_ok(ga, oa) and ga.shape == oa.shape:
+        if ga.shape == oa.shape and _native.takes(ga, oa):
             gm = np.empty_like(ga)
             _native.kernel(*_RELU_GRAD)(gm.ctypes.data, ga.ctypes.data, oa.ctypes.data, ga.size)
             ga = gm

@@ -75,8 +75,7 @@ _SCATTER = ("tessera_scatter_rows_f32",
 def _scatter_native(z, rows, vals):
     """`_add_rows(z, rows, vals, zero=True)` by the compiled kernel (bit-identical); False
     where it does not apply (kernels off, not float32 C-contiguous NumPy)."""
-    if z.dtype != np.float32 or vals.dtype != np.float32 or type(z) is not np.ndarray \
-            or not z.flags.c_contiguous or _native.lib() is None:
+    if vals.dtype != np.float32 or not _native.takes(z):
         return False
     r = np.ascontiguousarray(rows, dtype=np.int64)
     v = np.ascontiguousarray(vals)

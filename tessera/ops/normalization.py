@@ -425,20 +425,13 @@ _P, _N = ctypes.c_void_p, ctypes.c_ssize_t
 _LN_FWD = ("tessera_layernorm_fwd_f32", [_P, _P, _P, _P, _P, _P, _N, _N, ctypes.c_float])
 _LN_BWD = ("tessera_layernorm_bwd_f32", [_P, _P, _P, _P, _P, _P, _P, _P, _N, _N])
 _F32 = np.dtype(np.float32)
+_ptr = _native.ptr
 
 
 def _ln_native(x, axes, params):
-    """Whether the compiled row-wise kernels take this layer norm: float32 NumPy arrays,
-    C-contiguous, trailing axes, per-feature scale / offset."""
-    if type(x) is not np.ndarray or x.dtype != _F32 or not x.flags.c_contiguous or \
-            _native.lib() is None or not _ln_rowwise(x, axes, params):
-        return False
-    return all(type(p) is np.ndarray and p.flags.c_contiguous for p in params)
-
-
-def _ptr(a):
-    return None if a is None else a.ctypes.data
-
+    """Whether the compiled row-wise kernels take this layer norm: float32 C-contiguous
+    NumPy arrays, trailing axes, per-feature scale / offset."""
+    return _native.takes(x, *params) and _ln_rowwise(x, axes, params)
 
 def _ln_fwd_native(x, scale, offset, axes, epsilon, keep):
     nd = x.ndim

@@ -106,15 +106,10 @@ _LSTM_BWD = ("tessera_lstm_bwd_step_f32", [_P, _P, _P, _P, _P, _P, _P, _P, _N, _
 def _native_kernel(spec, *arrays):
     """The compiled kernel `spec` where every array (or None) is a C-contiguous float32
     NumPy array, else None (then the NumPy code runs)."""
-    for a in arrays:
-        if a is not None and (type(a) is not np.ndarray or a.dtype != np.float32
-                              or not a.flags.c_contiguous):
-            return None
-    return _native.kernel(*spec)
+    return _native.kernel(*spec) if _native.takes(*arrays) else None
 
 
-def _ptr(a):
-    return a.ctypes.data
+_ptr = _native.ptr
 
 
 def _gate_major(xp, w, H):

@@ -520,11 +520,14 @@ def _scce_inputs(y_true, y_pred, ignore_class, axis):
     return y_pred, labels, valid, num_classes
 
 
-def sparse_categorical_crossentropy_mean(y_true, y_pred, from_logits=False):
-    """The mean of `sparse_categorical_crossentropy(y_true, y_pred, from_logits)` over all
-    entries as one fused op, or None where that op does not apply (y_pred not from a
-    softmax whose logits are known, and not logits): the loss classes' plain
-    `sum_over_batch_size` reduction without weights or masks uses it."""
+def sparse_categorical_crossentropy_mean(y_true, y_pred, from_logits=False, ignore_class=None,
+                                         axis=-1):
+    """The mean of `sparse_categorical_crossentropy(...)` over all entries as one fused
+    op, or None where that op does not apply (an `ignore_class` mask, another axis, or
+    y_pred neither logits nor from a softmax whose logits are known): the loss classes'
+    plain mean reduction without weights or masks uses it (`FUSED_MEANS`)."""
+    if ignore_class is not None or axis != -1:
+        return None
     y_pred, labels, _, _ = _scce_inputs(y_true, y_pred, None, -1)
     out, logits = _logits_or_none(y_pred, from_logits, "softmax", -1,
                                   "sparse_categorical_crossentropy")
@@ -566,6 +569,10 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         res = ts.where(valid, res, ts.zeros_like(res))
         _set_attr(res, "_keras_mask", valid)
     return res
+
+
+# per-sample loss function -> the fused op computing its plain mean (see Loss._fused_mean)
+FUSED_MEANS = {sparse_categorical_crossentropy: sparse_categorical_crossentropy_mean}
 
 
 # ---------------------------------------------------------------------------

@@ -233,6 +233,11 @@ class Loss:
         y_true = to_tensor(y_true)
         if not (self._integer_targets and y_true.dtype.is_integer):
             y_true = to_tensor(y_true, self.dtype)   # class ids stay integers (no round trip)
+        if sample_weight is None and in_mask is None and \
+                self.reduction in ("sum_over_batch_size", "mean"):
+            fused = self._fused_mean(y_true, y_pred)   # the mean as one op, where one exists
+            if fused is not None:
+                return fused
         losses = self.call(y_true, y_pred)
         out_mask = getattr(losses, "_keras_mask", None)
         if in_mask is not None and out_mask is not None:
@@ -243,6 +248,11 @@ class Loss:
         return reduce_weighted_values(losses, sample_weight=sample_weight, mask=mask,
                                       reduction=self.reduction, dtype=self.dtype,
                                       who=f"{type(self).__name__} {self.name!r}")
+
+    def _fused_mean(self, y_true, y_pred):
+        """The mean of the per-sample losses as one fused op, or None to have `call` and
+        the reduction compute it (the default)."""
+        return None
 
     def call(self, y_true, y_pred):
         """Returns the per-sample losses; implemented by subclasses."""

@@ -3,7 +3,7 @@ subclasses around the functions of `functions.py`, with Keras 3's signatures and
 from ..saving import serialization_lib
 from ..saving.object_registration import keras_export
 from . import functions as F
-from .loss import Loss, _deserialize_values, squeeze_or_expand_to_same_rank, to_tensor
+from .loss import Loss, _deserialize_values, squeeze_or_expand_to_same_rank
 
 __all__ = ["LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError",
            "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "CosineSimilarity",
@@ -37,20 +37,12 @@ class LossFunctionWrapper(Loss):
         if fn is F.sparse_categorical_crossentropy:
             self._integer_targets = True   # class ids are not cast to floats and back
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        if self.fn is F.sparse_categorical_crossentropy and sample_weight is None and \
-                self.reduction in ("sum_over_batch_size", "mean") and \
-                self._fn_kwargs.get("ignore_class") is None and \
-                getattr(y_pred, "_keras_mask", None) is None and \
-                self._fn_kwargs.get("axis", -1) == -1:
-            # the common classifier loss as one fused op (same value and gradient)
-            yp = to_tensor(y_pred, self.dtype)
-            yt, yp = squeeze_or_expand_to_same_rank(to_tensor(y_true), yp)
-            out = F.sparse_categorical_crossentropy_mean(
-                yt, yp, from_logits=self._fn_kwargs.get("from_logits", False))
-            if out is not None:
-                return out
-        return super().__call__(y_true, y_pred, sample_weight)
+    def _fused_mean(self, y_true, y_pred):
+        fused = F.FUSED_MEANS.get(self.fn)
+        if fused is None:
+            return None
+        y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+        return fused(y_true, y_pred, **self._fn_kwargs)
 
     def call(self, y_true, y_pred):
         """Aligns the ranks of `y_true` and `y_pred`, then calls the wrapped function."""

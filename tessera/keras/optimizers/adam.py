@@ -124,9 +124,8 @@ class Adam(Optimizer):
         """Pointer tables (variables, momentums, velocities, velocity_hats or None, sizes,
         total) for `arrs` (k of each kind), or None when an array does not suit the
         kernel (not float32 C-contiguous NumPy)."""
-        for a in arrs:
-            if type(a) is not np.ndarray or a.dtype != _F32 or not a.flags.c_contiguous:
-                return None
+        if not _native.takes(*arrs):
+            return None
         tab = lambda part: (ctypes.c_void_p * k)(*[a.ctypes.data for a in part])  # noqa: E731
         tabs = [tab(arrs[j:j + k]) for j in range(0, len(arrs), k)]
         ws = arrs[:k]
@@ -136,17 +135,17 @@ class Adam(Optimizer):
 
     def _update_arrays(self, i, g, w, lr):
         n = w.size
+        if self._native_on and _native.takes(w, g):
+            # one compiled pass, bit-identical to the ufunc sequence below
+            alpha, c1, c2, eps = self._step_c
+            vh = self._velocity_hats[i]._a if self.amsgrad else None
+            _native.kernel("tessera_adam_f32", _ADAM_ARGS)(
+                w.ctypes.data, g.ctypes.data, self._momentums[i]._a.ctypes.data,
+                self._velocities[i]._a.ctypes.data, _native.ptr(vh), n,
+                alpha, c1, 1.0 - c1, c2, 1.0 - c2, eps)
+            return
         if type(w) is np.ndarray and type(g) is np.ndarray and w.flags.c_contiguous \
                 and g.flags.c_contiguous:
-            if self._native_on and w.dtype == _F32 and g.dtype == _F32:
-                # one compiled pass, bit-identical to the ufunc sequence below
-                alpha, c1, c2, eps = self._step_c
-                vh = self._velocity_hats[i]._a.ctypes.data if self.amsgrad else None
-                _native.kernel("tessera_adam_f32", _ADAM_ARGS)(
-                    w.ctypes.data, g.ctypes.data, self._momentums[i]._a.ctypes.data,
-                    self._velocities[i]._a.ctypes.data, vh, n,
-                    alpha, c1, 1.0 - c1, c2, 1.0 - c2, eps)
-                return
             if n >= 2 * _CHUNK:
                 # Large variables in cache-sized chunks: the ~12 passes of the update then
                 # stream each array from memory once (about 1.5x faster than whole-array
